@@ -1,0 +1,61 @@
+"""Command line: `python -m grader COMMAND` (run in the course root). See --help."""
+import argparse
+import sys
+
+
+def cmd_bank(args):
+    from grader import bank
+    from grader.api import ASSIGNMENTS
+    stale = []
+    for assignment in args.assignments or list(ASSIGNMENTS):
+        if assignment not in ASSIGNMENTS:
+            raise SystemExit(f"error: unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
+        values = bank.build(assignment)
+        if args.check:
+            if not _same_bank(values, bank.load_bank(assignment)):
+                stale.append(assignment)
+            print(f"{assignment}: {len(values)} references, bank {'STALE' if assignment in stale else 'up to date'}")
+        else:
+            bank.save_bank(assignment, values)
+            print(f"{assignment}: wrote {len(values)} references to {bank.bank_path(assignment)}")
+    if stale:
+        raise SystemExit(f"error: bank out of date for {', '.join(stale)}; run `python -m grader bank`")
+
+
+def _same_bank(a, b):
+    import numpy as np
+    return a.keys() == b.keys() and all(
+        a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
+
+def cmd_release(args):
+    from grader.api import ASSIGNMENTS
+    from grader.demo import nbgrader
+    for assignment in ASSIGNMENTS:
+        nbgrader(".", "generate_assignment", assignment, "--force")
+        print(f"release/{assignment} generated from source/{assignment}")
+
+
+def cmd_demo(args):
+    from grader import demo
+    return demo.main(args.root)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("bank", help="compute the torch references with torch and store them in grader/bank/")
+    p.add_argument("assignments", nargs="*", help="assignments (default: all)")
+    p.add_argument("--check", action="store_true", help="only verify the stored bank against live torch")
+    p.set_defaults(run=cmd_bank)
+    p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
+    p.set_defaults(run=cmd_release)
+    p = sub.add_parser("demo", help="release, autograde the demo cohort, write feedback and reports")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p.set_defaults(run=cmd_demo)
+    args = parser.parse_args(argv)
+    return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

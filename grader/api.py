@@ -1,0 +1,32 @@
+"""The student API of every assignment (SPEC.md, "Assignments and the student API").
+
+{assignment: {name: positional parameter names}}. The checks call student code
+positionally (students may name parameters as they like); these names only label inputs
+in reports. Each name here has one graded cell, `test_<name>`, in its assignment's notebook.
+"""
+
+ASSIGNMENTS = {
+    "activations": {
+        "sigmoid": ("x",),
+        "sigmoid_grad": ("x",),
+        "softmax": ("x", "axis"),
+        "log_softmax": ("x", "axis"),
+    },
+}
+
+
+def assignment_of(name):
+    """The assignment that defines API name `name` (e.g. "softmax" -> "activations")."""
+    for assignment, names in ASSIGNMENTS.items():
+        if name in names:
+            return assignment
+    raise KeyError(f"`{name}` is not part of any assignment's API")
+
+
+def parameter_names(name, count):
+    """Labels for the first `count` positional arguments of API name `name`."""
+    try:
+        known = ASSIGNMENTS[assignment_of(name)][name]
+    except KeyError:
+        known = ()
+    return [known[i] if i < len(known) else f"arg{i + 1}" for i in range(count)]

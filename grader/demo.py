@@ -1,0 +1,86 @@
+"""The demo: the whole instructor -> student -> grader -> TA path on the shipped cohort.
+
+In a fresh course folder (demo/course/, rebuilt on each run so no real gradebook is ever
+touched) it copies source/ and nbgrader_config.py, runs `nbgrader generate_assignment`,
+turns demo/cohort/ into submissions, runs `nbgrader autograde` and `nbgrader
+generate_feedback`, and prints each student's scores and named mistakes.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from grader.api import ASSIGNMENTS
+from grader.cohort import build_submissions
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def nbgrader(root, *args, check=True):
+    """Run the nbgrader command line in course folder `root`; returns the CompletedProcess."""
+    env = dict(os.environ)
+    # nbgrader runs `alembic` from PATH: make this interpreter's scripts folder visible.
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def make_course(root, source_root=REPO):
+    """A fresh course folder at `root` with the course's source/ and nbgrader_config.py."""
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    shutil.copytree(os.path.join(source_root, "source"), os.path.join(root, "source"))
+    shutil.copy(os.path.join(source_root, "nbgrader_config.py"), root)
+
+
+def scores(root, assignment):
+    """{student: {grade_id: score}} from the course's gradebook."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{os.path.join(root, 'gradebook.db')}") as gb:
+        return {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
+                for s in gb.assignment_submissions(assignment)}
+
+
+def named_mistakes(root, assignment, student):
+    """The `Likely mistake:` lines in a student's autograded notebook, in order."""
+    import nbformat
+    path = os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    return [line for cell in nb.cells for out in cell.get("outputs", []) if out.get("output_type") == "stream"
+            for line in out.text.splitlines() if line.startswith("Likely mistake:")]
+
+
+def main(root=None):
+    root = os.path.abspath(root or os.path.join(REPO, "demo", "course"))
+    cohort = os.path.join(REPO, "demo", "cohort")
+    make_course(root)
+    print(f"Demo course in {root}")
+    for assignment in ASSIGNMENTS:
+        nbgrader(root, "generate_assignment", assignment, "--force")
+        students = build_submissions(root, cohort, assignment)
+        if not students:
+            continue
+        start = time.monotonic()
+        nbgrader(root, "autograde", assignment, "--force")
+        seconds = time.monotonic() - start
+        nbgrader(root, "generate_feedback", assignment, "--force")
+        print(f"\n== {assignment}: {len(students)} submissions autograded in {seconds:.1f} s "
+              f"({seconds / len(students):.1f} s per submission)")
+        table = scores(root, assignment)
+        names = list(ASSIGNMENTS[assignment])
+        print(f"{'student':10}" + "".join(f"{n:>14}" for n in names) + f"{'total':>8}")
+        for student in students:
+            row = table.get(student, {})
+            cells = [row.get(f"test_{n}") for n in names]
+            print(f"{student:10}" + "".join(f"{'-' if c is None else format(c, 'g'):>14}" for c in cells)
+                  + f"{sum(c or 0 for c in cells):>8g}")
+        for student in students:
+            for line in dict.fromkeys(named_mistakes(root, assignment, student)):
+                print(f"  {student}: {line}")
+    print(f"\nFeedback (HTML, one per student): {os.path.join(root, 'feedback')}")
+    return 0

@@ -1,0 +1,87 @@
+"""The catalogue of known mistakes: wrong implementations with a name and a fix.
+
+Each suite registers the mistakes students make for its functions:
+
+    @mistake("softmax", "normalised over axis 0 instead of `axis`",
+             fix="sum over the axis you are given", fails=["test_softmax_options"])
+    def softmax_axis0(x, axis=-1): ...
+
+When a check fails, `diagnose` runs every registered mistake for that function on the same
+inputs; one whose answer matches the student's (and differs from torch's) is named on a
+line beginning `Likely mistake:`. A right answer is never diagnosed: diagnosis only runs on
+a mismatch, and a mistake that agrees with torch on the input is not named.
+
+The same implementations are the kit's "known-wrong" test subjects: the tests prove that
+each fails exactly the checks in `fails`, and is named when it does.
+"""
+import dataclasses
+import warnings
+
+import numpy as np
+
+CATALOGUE = {}   # api name -> [Mistake]
+
+# Found by the contract checks (not by comparing values), for any function.
+IN_PLACE = ("an in-place update of the input (x -= ..., np.exp(x, out=x))",
+            "compute into a new array, e.g. z = x - m instead of x -= m")
+
+
+def line(name, fix):
+    return f"Likely mistake: {name}. Fix: {fix}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    api: str
+    name: str
+    fix: str
+    implementation: object
+    fails: tuple          # the checks (test function names) this mistake must fail
+
+    def line(self):
+        return line(self.name, self.fix)
+
+    def answer(self, args, kwargs):
+        """What this wrong implementation returns for the call, or None if it fails."""
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                return np.asarray(self.implementation(*_copies(args), **_copies(kwargs)),
+                                  dtype=np.float64)
+            except Exception:
+                return None
+
+
+def mistake(api, name, fix, fails):
+    """Register the decorated function as a known wrong implementation of `api`."""
+    def register(fn):
+        CATALOGUE.setdefault(api, []).append(Mistake(api, name, fix, fn, tuple(fails)))
+        return fn
+    return register
+
+
+def diagnose(outcome, expected):
+    """`Likely mistake:` lines for a wrong answer (empty if nothing in the catalogue matches)."""
+    from grader.compare import differences, tolerance  # compare imports this module
+    if not outcome.ok:
+        return []
+    got, expected = outcome.value, np.asarray(expected)
+    loose = tolerance(np.float32)  # students may compute in float32 what the mistake does in 64
+    lines = []
+    for m in CATALOGUE.get(outcome.api, []):
+        wrong = m.answer(outcome.args, outcome.kwargs)
+        if wrong is None or wrong.shape != got.shape:
+            continue
+        if wrong.shape == expected.shape and not differences(wrong, expected, *tolerance(expected.dtype)):
+            continue  # this mistake gives the right answer here: it cannot explain a wrong one
+        if not differences(got, wrong, *loose):
+            lines.append(m.line())
+    return lines
+
+
+def _copies(value):
+    if isinstance(value, dict):
+        return {k: _copies(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copies(v) for v in value)
+    return value.copy() if isinstance(value, np.ndarray) else value

@@ -1,0 +1,143 @@
+"""nbgrader preprocessors that close plain nbgrader's holes, one job each, and the pipelines
+that compose them (nbgrader_config.py installs these lists).
+
+Plain nbgrader scores a test cell from its outputs in the student's kernel: any stderr zeroes
+it, a student-added `skip-execution` tag skips it (full marks), and the kernel's code decides
+what the outputs are. Here the score of every `test_<name>` cell comes from
+`ScoreFromRecords`, which re-judges the answers the cell recorded, in this (trusted) process,
+and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
+tampered graders and dead kernels all end in a score computed here, with a reason.
+"""
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, Execute,
+    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+    SaveAutoGrades)
+from traitlets import Integer
+
+from grader.api import ASSIGNMENTS
+from grader.bank import References
+from grader.notebook import nbgrader_meta
+from grader.runner import run_checks
+from grader.submission import RECORD_MIME, ReplayedSubmission, decode_record
+
+# Tags that change how nbclient runs a cell; a student must not be able to set them.
+EXECUTION_TAGS = {"skip-execution", "raises-exception"}
+
+
+class NeutraliseTags(NbGraderPreprocessor):
+    """Drop tags that change execution (`skip-execution`, `raises-exception`) from every cell."""
+
+    def preprocess_cell(self, cell, resources, index):
+        tags = cell.get("metadata", {}).get("tags")
+        if tags:
+            kept = [t for t in tags if t not in EXECUTION_TAGS]
+            if len(kept) != len(tags):
+                self.log.warning("Removed execution tags %s from cell %d", sorted(set(tags) - set(kept)), index)
+            cell.metadata.tags = kept
+        return cell, resources
+
+
+class ExecuteSurvivingDeath(Execute):
+    """nbgrader's Execute, except that a kernel that dies (os._exit, segfault, out of memory)
+    ends execution instead of dropping the whole submission: the dying cell gets an error
+    output, later cells are marked not run, and grading goes on with what was recorded."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._death = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._death is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error_output("NotRun", f"not run: {self._death}")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._death = f"the kernel died while running cell {index}"
+            self.log.error("Kernel died in cell %d", index)
+            cell.outputs.append(_error_output("DeadKernelError", "the kernel died while running this cell "
+                                              "(os._exit, a crash or running out of memory)"))
+            return cell, resources
+
+
+class ScoreFromRecords(NbGraderPreprocessor):
+    """Score each `test_<name>` cell by re-judging its recorded answers here, and make the
+    cell's outputs the report plus the score (so nothing the kernel wrote can change it)."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        self._names = ASSIGNMENTS.get(assignment, {})
+        self._ref = References.for_assignment(assignment) if self._names else None
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = nbgrader_meta(cell)
+        name = meta.get("grade_id", "")[len("test_"):]
+        if cell.cell_type != "code" or not meta.get("grade") or not meta.get("grade_id", "").startswith("test_") \
+                or name not in self._names:
+            return cell, resources
+        record, notes = take_record(cell, name)
+        result = run_checks(name, ReplayedSubmission(record), self._ref)
+        score = min(result.score, float(meta.get("points", result.max_score)))
+        if result.max_score != float(meta.get("points", result.max_score)):
+            self.log.error("Cell %s is worth %s points but its checks add up to %s",
+                           meta["grade_id"], meta.get("points"), result.max_score)
+        text = "\n".join(notes + [result.report()]) + "\n"
+        # Structured results for reports (grader.report reads these from autograded notebooks).
+        cell.metadata["grader"] = result.summary(recorded=bool(record), notes=notes)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                               execution_count=cell.get("execution_count"))]
+        return cell, resources
+
+
+def take_record(cell, name):
+    """The answers recorded in a test cell's outputs, and notes on anything else it showed."""
+    record, notes = None, []
+    for out in cell.get("outputs", []):
+        if out.output_type == "display_data" and RECORD_MIME in out.get("data", {}):
+            payload = out.data[RECORD_MIME]
+            try:
+                if payload.get("api") == name:
+                    record = decode_record(payload["record"])
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                notes.append(f"Note: an unreadable grading record was ignored ({type(exc).__name__}).")
+        elif out.output_type == "error":
+            notes.append(f"Note: this cell raised {out.get('ename')}: {str(out.get('evalue'))[:300]}")
+        elif out.output_type == "stream" and out.get("name") == "stderr":
+            notes.append("Note: this cell wrote to stderr; that costs no points here.")
+    if record is None:
+        notes.append(f"Note: no answers were recorded for `{name}`: the grading part of this cell did not "
+                     "run to the end (it was skipped, edited, timed out, or the kernel died). "
+                     "Every check below scores 0.")
+    return record or {}, notes
+
+
+class CapOutput(NbGraderPreprocessor):
+    """Truncate very long outputs (LimitOutput counts lines; one huge line slips through)."""
+
+    max_chars = Integer(20000, help="characters kept per text output").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and len(out.text) > self.max_chars:
+                out.text = out.text[:self.max_chars] + f"\n... output truncated ({len(out.text)} characters)\n"
+            for mime, value in out.get("data", {}).items():
+                if isinstance(value, str) and mime.startswith("text/") and len(value) > self.max_chars:
+                    out.data[mime] = value[:self.max_chars] + "\n... output truncated"
+        return cell, resources
+
+
+def _error_output(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+# The pipelines (nbgrader's defaults with the kit's steps added; see nbgrader_config.py).
+SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
+AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
+             LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+FEEDBACK = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]

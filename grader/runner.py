@@ -1,0 +1,176 @@
+"""The runner: runs one API name's checks with pytest, in-process, and turns outcomes into
+points and a readable report.
+
+    result = run_checks("softmax", student, ref)
+    result.score, result.max_score, print(result.report())
+
+`student` is a LiveSubmission (in the notebook kernel) or a ReplayedSubmission (in the
+trusted autograder); `ref` is a bank.References. pytest runs quietly: nothing reaches
+stdout or stderr, no cache is written, and no conftest from the student's folder is loaded.
+"""
+import contextlib
+import dataclasses
+import io
+
+import pytest
+
+from grader.api import assignment_of
+from grader.compare import Mismatch
+
+
+@dataclasses.dataclass
+class CheckResult:
+    name: str               # the test function, e.g. "test_softmax_stability"
+    category: str
+    points: float
+    description: str
+    public: bool
+    cases: int = 0
+    failures: list = dataclasses.field(default_factory=list)   # [(case id, message)]
+    internal_errors: list = dataclasses.field(default_factory=list)
+
+    @property
+    def passed(self):
+        return self.cases > 0 and not self.failures and not self.internal_errors
+
+
+@dataclasses.dataclass
+class GradeResult:
+    api: str
+    checks: list
+    warnings: dict          # warning text -> how many calls raised it
+    problem: str = ""       # the runner itself could not run (reported, scores 0)
+
+    @property
+    def score(self):
+        return float(sum(c.points for c in self.checks if c.passed))
+
+    @property
+    def max_score(self):
+        return float(sum(c.points for c in self.checks))
+
+    @property
+    def mistakes(self):
+        """The distinct `Likely mistake:` lines of all failed checks, in order."""
+        lines = [line for c in self.checks for _, msg in c.failures for line in msg.splitlines()
+                 if line.startswith("Likely mistake:")]
+        return list(dict.fromkeys(lines))
+
+    def report(self):
+        return render(self)
+
+    def summary(self, **extra):
+        """JSON-able results: what reports and dashboards need, without the prose."""
+        return {"api": self.api, "score": self.score, "max_score": self.max_score, "problem": self.problem,
+                "mistakes": self.mistakes, "warnings": self.warnings,
+                "checks": [{"name": c.name, "category": c.category, "points": c.points, "passed": c.passed,
+                            "cases": c.cases, "failed_cases": [case for case, _ in c.failures],
+                            "internal_errors": len(c.internal_errors)} for c in self.checks],
+                **extra}
+
+
+class _Plugin:
+    """pytest plugin: provides the fixtures, keeps only this API's checks, collects outcomes."""
+
+    def __init__(self, api, student, ref, public_only):
+        self.api, self._student, self._ref, self.public_only = api, student, ref, public_only
+        self.checks = {}     # test function name -> CheckResult
+        self.case_of = {}    # nodeid -> (check name, case id)
+
+    @pytest.fixture
+    def student(self):
+        return self._student
+
+    @pytest.fixture
+    def ref(self):
+        return self._ref
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "graded(api, points, category, public): a graded check")
+
+    def pytest_collection_modifyitems(self, config, items):
+        keep, drop = [], []
+        for item in items:
+            mark = item.get_closest_marker("graded")
+            if mark is None or mark.kwargs["api"] != self.api or (
+                    self.public_only and not mark.kwargs.get("public")):
+                drop.append(item)
+                continue
+            keep.append(item)
+            name = item.originalname
+            if name not in self.checks:
+                doc = (item.function.__doc__ or name).strip().splitlines()[0]
+                self.checks[name] = CheckResult(name, mark.kwargs["category"], mark.kwargs["points"],
+                                                doc, bool(mark.kwargs.get("public")))
+            self.checks[name].cases += 1
+            case = item.callspec.id if hasattr(item, "callspec") else ""
+            self.case_of[item.nodeid] = (name, case)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        yield
+        if call.excinfo is None:
+            return
+        name, case = self.case_of[item.nodeid]
+        exc = call.excinfo.value
+        if isinstance(exc, Mismatch):
+            self.checks[name].failures.append((case, str(exc)))
+        elif isinstance(exc, AssertionError):
+            self.checks[name].failures.append((case, str(exc) or "assertion failed"))
+        else:  # a bug in the check, not in the student's code: say so loudly
+            self.checks[name].internal_errors.append(
+                (case, f"internal grader error in {call.when}: {type(exc).__name__}: {exc}"))
+
+
+def run_checks(api, student, ref, public_only=False):
+    """Run the checks for `api` against `student`; return a GradeResult."""
+    assignment = assignment_of(api)
+    plugin = _Plugin(api, student, ref, public_only)
+    args = ["--pyargs", f"grader.suites.{assignment}", "-p", "no:cacheprovider",
+            "-p", "no:terminal", "-p", "no:faulthandler", "-p", "no:logging",
+            "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:doctest",
+            "--noconftest", "-s", "-o", "python_files=*.py", "-o", "python_functions=test_*",
+            "-o", "addopts=", "-o", "testpaths="]
+    noise = io.StringIO()
+    with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
+        code = pytest.main(args, plugins=[plugin])
+    checks = list(plugin.checks.values())
+    problem = ""
+    if not checks:
+        problem = f"no checks ran for `{api}` (pytest exit {int(code)}): {noise.getvalue()[-500:]}"
+    return GradeResult(api, checks, _warnings_seen(student, api), problem)
+
+
+def _warnings_seen(student, api):
+    counts = {}
+    for outcome in getattr(student, "record", {}).values():
+        if outcome.api == api:
+            for w in dict.fromkeys(outcome.warnings):
+                counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def render(result):
+    """The report a student and a TA read, one block per check."""
+    lines = [f"{result.api}: {result.score:g} / {result.max_score:g} points"]
+    if result.problem:
+        lines.append(f"  could not grade: {result.problem}")
+    for c in result.checks:
+        mark = "PASS" if c.passed else "FAIL"
+        lines.append(f"[{mark}] {c.name} ({c.category}, {c.points if c.passed else 0:g}/{c.points:g}): "
+                     f"{c.description}")
+        if c.failures:
+            case, message = c.failures[0]
+            lines.append(f"  {len(c.failures)} of {c.cases} case(s) failed; smallest failing case [{case}]:")
+            lines += [line if line.startswith("Likely mistake:") else "    " + line.strip()
+                      for line in message.splitlines()]
+        for case, message in c.internal_errors[:1]:
+            lines.append(f"  [{case}] {message}")
+    if result.warnings:
+        lines.append("Diagnostics (these cost no points, but say where your code is fragile):")
+        for text, n in result.warnings.items():
+            lines.append(f"  {n} call(s) warned: {text}")
+    return "\n".join(lines)

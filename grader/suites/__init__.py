@@ -1,0 +1,37 @@
+"""Check suites: one plain pytest module per assignment, named after it.
+
+A check is a pytest test function marked with `graded(...)`: which API name it grades, how
+many points it is worth, and its category. It takes the fixtures `student` (the student's
+code; calls return `grader.submission.Outcome`) and `ref` (torch's answers, from the bank),
+and is usually parametrised over cases ordered from smallest to largest, so the first
+failing case the runner reports is the smallest. A check earns its points only when every
+case passes. The runner (grader.runner) provides the fixtures and turns outcomes into points.
+"""
+import numpy as np
+import pytest
+
+CATEGORIES = ("values", "options", "stability", "gradient", "contract")
+
+
+def graded(api, points, category, public=False):
+    """Mark a check: `api` it grades, `points` it is worth, its `category`; `public` checks
+    also run in the student's self-check (`grader.check`)."""
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
+    return pytest.mark.graded(api=api, points=points, category=category, public=public)
+
+
+def array(values, dtype=np.float64):
+    return np.array(values, dtype=dtype)
+
+
+def random_arrays(shapes, dtypes=(np.float64, np.float32), scale=3.0, seed=0):
+    """pytest params of reproducible normal(0, scale) arrays, one per (shape, dtype), in the
+    order given (list shapes from small to large)."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for shape in shapes:
+        for dtype in dtypes:
+            x = (scale * rng.standard_normal(shape)).astype(dtype)
+            params.append(pytest.param(x, id=f"{np.dtype(dtype).name}{list(shape)}"))
+    return params

@@ -1,0 +1,20 @@
+"""nbgrader configuration for the course. The kit's pipelines live in grader/pipeline.py."""
+from grader import pipeline
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+c.CourseDirectory.course_id = "dl-course"
+c.CourseDirectory.root = "."
+
+# Autograding: score every test_<name> cell from its recorded answers, judged outside the
+# student's kernel (stderr, skip-execution tags and tampering cannot change a score), survive
+# dead kernels, restore deleted or edited test cells, and keep outputs readable.
+c.Autograde.sanitize_preprocessors = pipeline.SANITIZE
+c.Autograde.autograde_preprocessors = pipeline.AUTOGRADE
+c.OverwriteCells.add_missing_cells = True
+c.Execute.timeout = 60            # seconds per cell; grade() also limits each call to 2 s
+c.LimitOutput.max_lines = 300
+
+# Feedback: never show the hidden part of a test cell.
+c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
+c.ClearHiddenTests.enforce_metadata = False

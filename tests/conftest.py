@@ -1,0 +1,30 @@
+"""Shared fixtures: a course folder with the release generated, and the instructor's solutions."""
+import os
+
+import nbformat
+import pytest
+
+from grader.api import ASSIGNMENTS
+from grader.demo import REPO, make_course, nbgrader
+from grader.notebook import solution_code
+
+
+def source_notebook(assignment):
+    return nbformat.read(os.path.join(REPO, "source", assignment, f"{assignment}.ipynb"), as_version=4)
+
+
+def solution_namespace(assignment):
+    """The instructor's solution cells of `assignment`, executed: {name: object}."""
+    namespace = {}
+    exec("import numpy as np\n" + solution_code(source_notebook(assignment)), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory):
+    """A course folder (source/, nbgrader_config.py) with every assignment generated."""
+    root = str(tmp_path_factory.mktemp("course"))
+    make_course(root)
+    for assignment in ASSIGNMENTS:
+        nbgrader(root, "generate_assignment", assignment, "--force")
+    return root

@@ -1,0 +1,75 @@
+"""Every check is itself tested: the instructor's solution passes all of them (with no named
+mistake), and every known-wrong implementation in the catalogue fails exactly the checks it
+claims to, and is named when it does. Generic over assignments: a new suite is covered as
+soon as it exists."""
+import importlib
+
+import pytest
+
+from grader.api import ASSIGNMENTS
+from grader.bank import References
+from grader.mistakes import CATALOGUE
+from grader.notebook import graded_test_cells
+from grader.runner import run_checks
+from grader.submission import LiveSubmission
+from tests.conftest import solution_namespace, source_notebook
+
+NAMES = [(a, n) for a, names in ASSIGNMENTS.items() for n in names]
+for assignment in ASSIGNMENTS:
+    importlib.import_module(f"grader.suites.{assignment}")   # registers its mistakes
+MISTAKES = [pytest.param(m, id=f"{m.api}:{m.implementation.__name__}")
+            for a, names in ASSIGNMENTS.items() for n in names for m in CATALOGUE.get(n, [])]
+
+
+def grade_with(assignment, name, namespace):
+    return run_checks(name, LiveSubmission(namespace), References.for_assignment(assignment))
+
+
+@pytest.mark.parametrize("assignment, name", NAMES)
+def test_the_reference_solution_gets_full_marks_and_no_named_mistake(assignment, name):
+    result = grade_with(assignment, name, solution_namespace(assignment))
+    assert result.checks and result.score == result.max_score, result.report()
+    assert "Likely mistake" not in result.report()
+    assert not result.warnings, "the reference solution should run without numpy warnings"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_each_known_mistake_fails_exactly_its_checks_and_is_named(mistake):
+    assignment = next(a for a, names in ASSIGNMENTS.items() if mistake.api in names)
+    namespace = dict(solution_namespace(assignment), **{mistake.api: mistake.implementation})
+    result = grade_with(assignment, mistake.api, namespace)
+    failed = {c.name for c in result.checks if not c.passed}
+    assert failed == set(mistake.fails), result.report()
+    assert not any(c.internal_errors for c in result.checks), result.report()
+    assert mistake.line() in result.mistakes, result.report()
+
+
+@pytest.mark.parametrize("assignment, name", NAMES)
+def test_every_check_is_failed_by_some_known_mistake(assignment, name):
+    result = grade_with(assignment, name, solution_namespace(assignment))
+    caught = {check for m in CATALOGUE.get(name, []) for check in m.fails}
+    assert {c.name for c in result.checks} <= caught
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebook_has_one_test_cell_per_name_worth_its_checks_points(assignment):
+    cells = graded_test_cells(source_notebook(assignment))
+    assert set(cells) == {f"test_{n}" for n in ASSIGNMENTS[assignment]}
+    for name in ASSIGNMENTS[assignment]:
+        result = grade_with(assignment, name, solution_namespace(assignment))
+        assert cells[f"test_{name}"].metadata.nbgrader["points"] == result.max_score
+
+
+def test_public_checks_are_a_subset_and_run_alone():
+    assignment, name = NAMES[0]
+    public = run_checks(name, LiveSubmission(solution_namespace(assignment)), References.for_assignment(assignment),
+                        public_only=True)
+    assert public.checks and all(c.public for c in public.checks)
+    assert len(public.checks) < len(grade_with(assignment, name, solution_namespace(assignment)).checks)
+
+
+def test_a_broken_check_is_an_internal_error_not_a_student_failure():
+    # a `ref` without references makes every check crash: that is the grader's fault
+    broken = run_checks("sigmoid", LiveSubmission(solution_namespace("activations")), object())
+    assert broken.score == 0 and all(c.internal_errors for c in broken.checks)
+    assert "internal grader error" in broken.report()

@@ -1,0 +1,87 @@
+"""The whole path through the real nbgrader: generate_assignment -> submissions ->
+autograde -> gradebook -> generate_feedback, on the shipped demo cohort."""
+import filecmp
+import glob
+import os
+
+import nbformat
+import pytest
+
+from grader.api import ASSIGNMENTS
+from grader.cohort import build_submissions, cohort_setting
+from grader.demo import REPO, named_mistakes, nbgrader, scores
+
+COHORT = os.path.join(REPO, "demo", "cohort")
+
+
+def expected_scores(assignment):
+    out = {}
+    for path in sorted(glob.glob(os.path.join(COHORT, "*", f"{assignment}.py"))):
+        with open(path) as f:
+            out[os.path.basename(os.path.dirname(path))] = cohort_setting(f.read(), "EXPECTED_SCORES", None)
+    return out
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_release_is_what_generate_assignment_makes(course, assignment):
+    made = nbformat.read(os.path.join(course, "release", assignment, f"{assignment}.ipynb"), as_version=4)
+    committed = nbformat.read(os.path.join(REPO, "release", assignment, f"{assignment}.ipynb"), as_version=4)
+    assert made == committed, "release/ is out of date: run `make release`"
+    same = filecmp.dircmp(os.path.join(course, "release", assignment), os.path.join(REPO, "release", assignment))
+    assert not same.left_only and not same.right_only
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    """The demo cohort autograded by `nbgrader autograde`, with feedback generated."""
+    for assignment in ASSIGNMENTS:
+        if build_submissions(course, COHORT, assignment):
+            nbgrader(course, "autograde", assignment, "--force")
+            nbgrader(course, "generate_feedback", assignment, "--force")
+    return course
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_gradebook_scores_are_what_each_demo_student_deserves(graded, assignment):
+    expected = expected_scores(assignment)
+    assert expected, "the demo cohort has no submissions for this assignment"
+    got = scores(graded, assignment)
+    for student, cells in expected.items():
+        assert got[student] == pytest.approx(cells), student
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_named_mistakes_appear_only_for_wrong_cells(graded, assignment):
+    for student, cells in expected_scores(assignment).items():
+        lines = named_mistakes(graded, assignment, student)
+        full = all(score == max_score for score, max_score in
+                   zip(cells.values(), _max_points(graded, assignment, cells)))
+        if full:
+            assert lines == [], student
+    for student in ("dee", "eli"):
+        if student in expected_scores(assignment):
+            assert named_mistakes(graded, assignment, student), student
+
+
+def _max_points(root, assignment, cells):
+    from grader.notebook import graded_test_cells
+    nb = nbformat.read(os.path.join(root, "release", assignment, f"{assignment}.ipynb"), as_version=4)
+    points = {k: c.metadata.nbgrader["points"] for k, c in graded_test_cells(nb).items()}
+    return [points[k] for k in cells]
+
+
+def test_feedback_explains_and_hides_the_hidden_tests(graded):
+    html = open(os.path.join(graded, "feedback", "eli", "activations", "activations.html")).read()
+    assert "Likely mistake: exp(x)/(1+exp(x)) overflows" in html
+    assert "smallest failing case" in html
+    for hidden in ("BEGIN HIDDEN TESTS", "grade(&quot;sigmoid&quot;)", 'grade("sigmoid")', "from grader import grade"):
+        assert hidden not in html
+    ada = open(os.path.join(graded, "feedback", "ada", "activations", "activations.html")).read()
+    assert "Likely mistake" not in ada and "Traceback (most recent call last)" not in ada
+
+
+def test_skipped_test_cells_and_stderr_do_not_decide_scores(graded):
+    fay = nbformat.read(os.path.join(graded, "autograded", "fay", "activations", "activations.ipynb"), as_version=4)
+    assert not any("skip-execution" in c.metadata.get("tags", []) for c in fay.cells)
+    gus = scores(graded, "activations")["gus"]
+    assert gus["test_sigmoid"] == 5   # printed to stderr on every call, still full marks

@@ -18,3 +18,7 @@ c.LimitOutput.max_lines = 300
 # Feedback: never show the hidden part of a test cell.
 c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
 c.ClearHiddenTests.enforce_metadata = False
+
+# The student's kernel runs sandboxed (grader/sandbox.py): it sees an empty course folder
+# except its own submission, and neither the reference bank nor torch/scipy.
+c.Execute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"

@@ -11,8 +11,11 @@ import sys
 
 from grader.api import assignment_of
 from grader.bank import References
-from grader.runner import run_checks
+from grader.runner import record_answers, run_checks
 from grader.submission import RECORD_MIME, LiveSubmission
+
+# Seconds that one graded cell may spend in the student's code (each call also has 2 s).
+CELL_BUDGET = 20.0
 
 __all__ = ["check", "grade", "CheckFailed"]
 
@@ -24,9 +27,13 @@ class CheckFailed(AssertionError):
         return [str(self)]
 
 
+def _autograding():
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+
 def _run(name, namespace, public_only):
     ref = References.for_assignment(assignment_of(name))
-    student = LiveSubmission(namespace)
+    student = LiveSubmission(namespace, budget=CELL_BUDGET)
     return run_checks(name, student, ref, public_only=public_only), student
 
 
@@ -34,7 +41,7 @@ def check(name):
     """Run the public checks for `name`. Passes quietly with a one-line summary, or raises
     CheckFailed with the report. While autograding it does nothing: the hidden part of the
     cell grades everything, and a failing self-check must not stop it."""
-    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+    if _autograding():
         print(f"(self-check for {name} skipped while autograding: the full suite grades this cell)")
         return None
     result, _ = _run(name, sys._getframe(1).f_globals, public_only=True)
@@ -49,9 +56,21 @@ def grade(name):
     """Run every check for `name` against the notebook's definition; print the report and
     return the points (the cell's partial credit). Never raises for a wrong answer.
 
-    The answers are also emitted as a record (a display output with a private MIME type):
-    the autograder re-judges the record in its own process and uses only that score."""
-    result, student = _run(name, sys._getframe(1).f_globals, public_only=False)
+    The answers are also emitted as a record (a display output with a private MIME type).
+    While autograding, that is all it does: the kit's nbgrader pipeline judges the record in
+    its own process (ScoreFromRecords) and replaces this cell's outputs with that score, so
+    nothing the notebook's code does in this kernel can change it. Without that pipeline the
+    cell scores 0, never full marks."""
+    namespace = sys._getframe(1).f_globals
+    if _autograding():
+        student = LiveSubmission(namespace, budget=CELL_BUDGET)
+        try:
+            record_answers(name, student)
+        finally:  # interrupted at the cell's time limit: what was answered still counts
+            _emit_record(name, student)
+        print(f"{name}: {len(student.record)} answers recorded; the grader scores them after the notebook has run.")
+        return 0.0
+    result, student = _run(name, namespace, public_only=False)
     _emit_record(name, student)
     print(result.report())
     return result.score

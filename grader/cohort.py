@@ -5,8 +5,11 @@ Each top-level function or class goes into the solution cell that defines that n
 released notebook (names the student did not write keep the stub); the student's imports
 and helpers go into the first solution cell, as a student would put them. A file may also set
 `CELL_TAGS = {"test_sigmoid": ["skip-execution"]}` to tag cells as a student could in
-JupyterLab, and `EXPECTED_SCORES = {"test_sigmoid": 5, ...}`: what the kit must award (the
-tests hold the kit to it). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
+JupyterLab, and the other edits a student can make to any cell, by grade_id:
+`CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
+(e.g. turn a test cell into markdown) and `DELETE_CELLS`. `EXPECTED_SCORES = {"test_sigmoid":
+5, ...}` is what the kit must award, and `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
+cell's report must say (the tests hold the kit to both). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
 """
 import ast
 import os
@@ -15,17 +18,27 @@ import nbformat
 
 from grader.notebook import fill_solutions, top_level_definitions, nbgrader_meta
 
-COHORT_SETTINGS = ("CELL_TAGS", "EXPECTED_SCORES")
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXPECTED_SCORES",
+                   "EXPECTED_REASONS")
 
 
 def student_notebook(release_nb, student_source):
     """The released notebook as this student would submit it."""
     nb = nbformat.from_dict(release_nb)
     fill_solutions(nb, top_level_definitions(student_source), preamble=helper_code(student_source))
+    by_id = {nbgrader_meta(c).get("grade_id"): c for c in nb.cells if nbgrader_meta(c).get("grade_id")}
     for grade_id, tags in cohort_setting(student_source, "CELL_TAGS", {}).items():
-        for cell in nb.cells:
-            if nbgrader_meta(cell).get("grade_id") == grade_id:
-                cell.metadata["tags"] = list(tags)
+        by_id[grade_id].metadata["tags"] = list(tags)
+    for grade_id, source in cohort_setting(student_source, "CELL_SOURCE", {}).items():
+        by_id[grade_id].source = source
+    for grade_id, cell_type in cohort_setting(student_source, "CELL_TYPES", {}).items():
+        cell = by_id[grade_id]
+        cell.cell_type = cell_type
+        if cell_type == "markdown":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+    deleted = set(cohort_setting(student_source, "DELETE_CELLS", []))
+    nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") not in deleted]
     return nb
 
 

@@ -8,9 +8,12 @@ what the outputs are. Here the score of every `test_<name>` cell comes from
 and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
 tampered graders and dead kernels all end in a score computed here, with a reason.
 """
+import time
+
 import nbformat
+from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, Execute,
     GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
@@ -41,27 +44,59 @@ class NeutraliseTags(NbGraderPreprocessor):
 
 
 class ExecuteSurvivingDeath(Execute):
-    """nbgrader's Execute, except that a kernel that dies (os._exit, segfault, out of memory)
-    ends execution instead of dropping the whole submission: the dying cell gets an error
-    output, later cells are marked not run, and grading goes on with what was recorded."""
+    """nbgrader's Execute, except that a kernel that dies (os._exit, segfault, out of memory),
+    hangs (a timed-out cell whose code ignores the interrupt) or runs past the notebook's time
+    limit ends execution instead of dropping the submission or stalling the batch: the cell gets
+    an error output, later cells are marked not run, and grading goes on with what was recorded."""
+
+    notebook_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
+    responsive_timeout = Integer(10, help="seconds a kernel has to answer after a cell timed "
+                                          "out and was interrupted").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._death = None
+        self._stopped = None
+        self._deadline = time.monotonic() + self.notebook_timeout
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
-        if self._death is not None:
+        if self._stopped is None and time.monotonic() > self._deadline:
+            self._stopped = f"the notebook used up its {self.notebook_timeout} s time limit"
+        if self._stopped is not None:
             if cell.cell_type == "code":
-                cell.outputs = [_error_output("NotRun", f"not run: {self._death}")]
+                cell.outputs = [_error_output("NotRun", f"not run: {self._stopped}")]
             return cell, resources
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._death = f"the kernel died while running cell {index}"
+            self._stopped = f"the kernel died in cell {index}"
             self.log.error("Kernel died in cell %d", index)
             cell.outputs.append(_error_output("DeadKernelError", "the kernel died while running this cell "
                                               "(os._exit, a crash or running out of memory)"))
             return cell, resources
+        except CellTimeoutError:  # nbclient gave up waiting for the kernel's output
+            self._stopped = f"cell {index} timed out and the kernel stopped responding"
+            self.log.error("Kernel unresponsive in cell %d", index)
+            cell.outputs.append(_error_output("CellTimeoutError", "this cell did not finish in time and the "
+                                              "kernel stopped responding"))
+            return cell, resources
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        if timed_out and not self._responsive():
+            self._stopped = f"cell {index} timed out and the kernel stopped responding"
+            self.log.error("Kernel unresponsive after a timeout in cell %d", index)
+        return cell, resources
+
+    def _responsive(self):
+        """After an interrupt: does the kernel answer a kernel_info request in time?"""
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + self.responsive_timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:  # queue.Empty on timeout
+                return False
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+        return False
 
 
 class ScoreFromRecords(NbGraderPreprocessor):

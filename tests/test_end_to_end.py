@@ -8,18 +8,22 @@ import nbformat
 import pytest
 
 from grader.api import ASSIGNMENTS
-from grader.cohort import build_submissions, cohort_setting
-from grader.demo import REPO, named_mistakes, nbgrader, scores
+from grader.cohort import cohort_setting
+from grader.demo import REPO, named_mistakes, scores
+from tests.conftest import COHORT
 
-COHORT = os.path.join(REPO, "demo", "cohort")
+
+def expected(assignment, setting="EXPECTED_SCORES", cohort=COHORT, default=None):
+    """{student: the cohort file's `setting`} for every student of `cohort` in `assignment`."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(cohort, "*", f"{assignment}.py"))):
+        with open(path) as f:
+            out[os.path.basename(os.path.dirname(path))] = cohort_setting(f.read(), setting, default)
+    return out
 
 
 def expected_scores(assignment):
-    out = {}
-    for path in sorted(glob.glob(os.path.join(COHORT, "*", f"{assignment}.py"))):
-        with open(path) as f:
-            out[os.path.basename(os.path.dirname(path))] = cohort_setting(f.read(), "EXPECTED_SCORES", None)
-    return out
+    return expected(assignment)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -29,16 +33,6 @@ def test_committed_release_is_what_generate_assignment_makes(course, assignment)
     assert made == committed, "release/ is out of date: run `make release`"
     same = filecmp.dircmp(os.path.join(course, "release", assignment), os.path.join(REPO, "release", assignment))
     assert not same.left_only and not same.right_only
-
-
-@pytest.fixture(scope="module")
-def graded(course):
-    """The demo cohort autograded by `nbgrader autograde`, with feedback generated."""
-    for assignment in ASSIGNMENTS:
-        if build_submissions(course, COHORT, assignment):
-            nbgrader(course, "autograde", assignment, "--force")
-            nbgrader(course, "generate_feedback", assignment, "--force")
-    return course
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

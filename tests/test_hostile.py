@@ -1,0 +1,80 @@
+"""Hostile and broken submissions, graded by the real `nbgrader autograde` after the demo
+cohort: each ends with its deserved score and a readable reason, the batch finishes, and no
+earlier student's grade changes."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from grader.cohort import build_submissions
+from grader.demo import nbgrader, scores
+from grader.sandbox import UNSHARE, mount_script, unavailable_reason
+from tests.conftest import REPO, cell_outputs_text
+from tests.test_end_to_end import expected
+
+HOSTILE = os.path.join(REPO, "tests", "hostile")
+
+
+@pytest.fixture(scope="module")
+def attacked(graded):
+    before = scores(graded, "activations")
+    students = build_submissions(graded, HOSTILE, "activations")
+    proc = nbgrader(graded, "autograde", "activations", check=False)   # new submissions only
+    return graded, before, students, proc
+
+
+def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
+    root, before, students, proc = attacked
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    after = scores(root, "activations")
+    assert set(students) <= set(after), "every hostile submission has a row"
+    for student, cells in before.items():
+        assert after[student] == cells, student
+
+
+@pytest.mark.parametrize("student", sorted(expected("activations", cohort=HOSTILE)))
+def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
+    root = attacked[0]
+    assert scores(root, "activations")[student] == pytest.approx(expected("activations", cohort=HOSTILE)[student])
+    text = cell_outputs_text(root, "activations", student)
+    reasons = expected("activations", "EXPECTED_REASONS", cohort=HOSTILE, default={})[student]
+    for grade_id, reason in reasons.items():
+        assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
+
+
+def test_outputs_are_capped(attacked):
+    path = os.path.join(attacked[0], "autograded", "flood", "activations", "activations.ipynb")
+    assert os.path.getsize(path) < 1_000_000
+
+
+def test_the_sandbox_shows_the_kernel_only_its_own_folder(tmp_path):
+    assert unavailable_reason() == "", unavailable_reason()
+    root = tmp_path / "course"
+    work = root / "autograded" / "s1" / "a1"
+    work.mkdir(parents=True)
+    (work / "mine.txt").write_text("mine")
+    (root / "source").mkdir()
+    (root / "source" / "solution.txt").write_text("secret")
+    (root / "gradebook.db").write_text("grades")
+    elsewhere = tmp_path / "another-copy"
+    elsewhere.mkdir()
+    (elsewhere / "solution.txt").write_text("secret")
+    probe = "\n".join([
+        "import glob, os, grader",
+        f"print(sorted(os.listdir({str(root)!r})))",
+        f"print(sorted(os.listdir({str(work)!r})))",
+        f"print(os.path.exists({str(elsewhere)!r}), os.path.exists(os.path.expanduser('~/.bashrc')))",
+        "print(os.listdir(os.path.join(os.path.dirname(grader.__file__), 'bank')))",
+        "print(len(glob.glob('/proc/[0-9]*')))",
+    ])
+    out = subprocess.run(UNSHARE + ["sh", "-c", mount_script(str(work), [sys.executable, "-c", probe])],
+                         capture_output=True, text=True, cwd=work)
+    assert out.returncode == 0, out.stderr
+    course_view, own_view, elsewhere_view, bank_view, processes = out.stdout.splitlines()
+    assert course_view == "['autograded']"          # only the path down to its own folder
+    assert own_view == "['mine.txt']"
+    assert elsewhere_view == "False False"
+    assert bank_view == "[]"
+    assert processes == "1"                         # itself: no other process to peek through
+    assert (root / "gradebook.db").read_text() == "grades"

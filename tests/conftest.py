@@ -1,12 +1,16 @@
-"""Shared fixtures: a course folder with the release generated, and the instructor's solutions."""
+"""Shared fixtures: a course folder with the release generated (and the demo cohort autograded
+in it), and the instructor's solutions."""
 import os
 
 import nbformat
 import pytest
 
 from grader.api import ASSIGNMENTS
+from grader.cohort import build_submissions
 from grader.demo import REPO, make_course, nbgrader
 from grader.notebook import solution_code
+
+COHORT = os.path.join(REPO, "demo", "cohort")
 
 
 def source_notebook(assignment):
@@ -28,3 +32,14 @@ def course(tmp_path_factory):
     for assignment in ASSIGNMENTS:
         nbgrader(root, "generate_assignment", assignment, "--force")
     return root
+
+
+@pytest.fixture(scope="session")
+def graded(course):
+    """The demo cohort autograded by `nbgrader autograde`, with feedback generated (shared by
+    the end-to-end and report tests: autograding is the slow part of the suite)."""
+    for assignment in ASSIGNMENTS:
+        if build_submissions(course, COHORT, assignment):
+            nbgrader(course, "autograde", assignment, "--force")
+            nbgrader(course, "generate_feedback", assignment, "--force")
+    return course

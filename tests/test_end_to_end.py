@@ -8,10 +8,9 @@ import nbformat
 import pytest
 
 from grader.api import ASSIGNMENTS
-from grader.cohort import build_submissions, cohort_setting
-from grader.demo import REPO, named_mistakes, nbgrader, scores
-
-COHORT = os.path.join(REPO, "demo", "cohort")
+from grader.cohort import cohort_setting
+from grader.demo import named_mistakes, scores
+from tests.conftest import COHORT
 
 
 def expected_scores(assignment):
@@ -29,16 +28,6 @@ def test_committed_release_is_what_generate_assignment_makes(course, assignment)
     assert made == committed, "release/ is out of date: run `make release`"
     same = filecmp.dircmp(os.path.join(course, "release", assignment), os.path.join(REPO, "release", assignment))
     assert not same.left_only and not same.right_only
-
-
-@pytest.fixture(scope="module")
-def graded(course):
-    """The demo cohort autograded by `nbgrader autograde`, with feedback generated."""
-    for assignment in ASSIGNMENTS:
-        if build_submissions(course, COHORT, assignment):
-            nbgrader(course, "autograde", assignment, "--force")
-            nbgrader(course, "generate_feedback", assignment, "--force")
-    return course
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -91,10 +91,10 @@ def collect(root, assignment):
             for sub in gb.assignment_submissions(assignment):
                 student = students[sub.student.id]
                 student.submitted = True
-                student.total = float(sub.score) - float(sub.late_submission_penalty or 0)
+                student.total = float(sub.score or 0) - float(sub.late_submission_penalty or 0)
                 for nb in sub.notebooks:
                     for grade in nb.grades:
-                        student.scores[_column(notebooks, nb.name, grade.name)] = float(grade.score)
+                        student.scores[_column(notebooks, nb.name, grade.name)] = float(grade.score or 0)
     except SQLAlchemyError as exc:
         raise ReportError(f"cannot read {db}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
     data = ClassData(assignment, cells, sorted(students.values(), key=lambda s: s.id))

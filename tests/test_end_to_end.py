@@ -9,7 +9,7 @@ import pytest
 
 from grader.api import ASSIGNMENTS
 from grader.cohort import cohort_setting
-from grader.demo import named_mistakes, scores
+from grader.demo import REPO, named_mistakes, scores
 from tests.conftest import COHORT
 
 

@@ -184,20 +184,16 @@ def test_demo_report_renders_in_chromium(demo_report):
 
 # --- the command line ----------------------------------------------------------------------
 
-def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True)
-
-
-def test_report_command_prints_where_it_wrote(graded, tmp_path):
-    proc = run_cli("report", ASSIGNMENT, "--out", str(tmp_path), cwd=graded)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == (f"class report: {tmp_path / 'activations.html'}\n"
-                           f"gradebook CSV: {tmp_path / 'activations-scores.csv'}\n")
+def test_report_command_prints_where_it_wrote(graded, tmp_path, capsys):
+    assert main(["report", ASSIGNMENT, "--root", graded, "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == (f"class report: {tmp_path / 'activations.html'}\n"
+                                       f"gradebook CSV: {tmp_path / 'activations-scores.csv'}\n")
     assert (tmp_path / "activations.html").stat().st_size > 10_000
 
 
 def test_bad_requests_get_one_clear_line_and_a_nonzero_exit(graded, tmp_path):
-    proc = run_cli("report", "convolutions", cwd=graded)
+    proc = subprocess.run([sys.executable, "-m", "grader", "report", "convolutions"], cwd=graded,
+                          capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr == "error: unknown assignment 'convolutions'; the gradebook has: activations\n"
     with pytest.raises(SystemExit) as exit_:

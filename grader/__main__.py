@@ -44,6 +44,15 @@ def cmd_demo(args):
         raise SystemExit(f"error: {exc}")
 
 
+def cmd_report(args):
+    from grader import report
+    try:
+        paths = report.write_report(args.root, args.assignment, args.out)
+    except report.ReportError as exc:
+        raise SystemExit(f"error: {exc}")
+    print("class report: {}\ngradebook CSV: {}".format(*paths))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -58,6 +67,11 @@ def main(argv=None):
                    help="folder for the demo course (default: demo/course in the kit); must be new, "
                         "empty, or made by an earlier demo run")
     p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("report", help="class report (HTML) and gradebook CSV of an autograded assignment")
+    p.add_argument("assignment", help="the assignment, as named in the gradebook")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p.add_argument("--out", help="output folder (default: reports/ in the course root)")
+    p.set_defaults(run=cmd_report)
     args = parser.parse_args(argv)
     return args.run(args) or 0
 

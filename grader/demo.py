@@ -3,7 +3,8 @@
 In a fresh course folder (demo/course/, rebuilt on each run so no real gradebook is ever
 touched) it copies source/ and nbgrader_config.py, runs `nbgrader generate_assignment`,
 turns demo/cohort/ into submissions, runs `nbgrader autograde` and `nbgrader
-generate_feedback`, and prints each student's scores and named mistakes.
+generate_feedback`, prints each student's scores and named mistakes, and writes the class
+report (grader.report) of each assignment.
 """
 import os
 import shutil
@@ -13,6 +14,7 @@ import time
 
 from grader.api import ASSIGNMENTS
 from grader.cohort import build_submissions
+from grader.report import write_report
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,6 +78,7 @@ def main(root=None):
     cohort = os.path.join(REPO, "demo", "cohort")
     make_course(root)
     print(f"Demo course in {root}")
+    reports = []
     for assignment in ASSIGNMENTS:
         nbgrader(root, "generate_assignment", assignment, "--force")
         students = build_submissions(root, cohort, assignment)
@@ -98,5 +101,7 @@ def main(root=None):
         for student in students:
             for line in dict.fromkeys(named_mistakes(root, assignment, student)):
                 print(f"  {student}: {line}")
+        reports += write_report(root, assignment)
     print(f"\nFeedback (HTML, one per student): {os.path.join(root, 'feedback')}")
+    print("Class reports and gradebook CSVs:\n" + "\n".join(f"  {path}" for path in reports))
     return 0

@@ -8,6 +8,7 @@ what the outputs are. Here the score of every `test_<name>` cell comes from
 and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
 tampered graders and dead kernels all end in a score computed here, with a reason.
 """
+import re
 import time
 
 import nbformat
@@ -24,7 +25,7 @@ from grader.api import ASSIGNMENTS
 from grader.bank import References
 from grader.notebook import nbgrader_meta
 from grader.runner import run_checks
-from grader.submission import RECORD_MIME, ReplayedSubmission, decode_record
+from grader.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
 EXECUTION_TAGS = {"skip-execution", "raises-exception"}
@@ -116,6 +117,7 @@ class ScoreFromRecords(NbGraderPreprocessor):
                 or name not in self._names:
             return cell, resources
         record, notes = take_record(cell, name)
+        errors = [out.get("ename") for out in cell.get("outputs", []) if out.output_type == "error"]
         result = run_checks(name, ReplayedSubmission(record), self._ref)
         score = min(result.score, float(meta.get("points", result.max_score)))
         if result.max_score != float(meta.get("points", result.max_score)):
@@ -123,7 +125,9 @@ class ScoreFromRecords(NbGraderPreprocessor):
                            meta["grade_id"], meta.get("points"), result.max_score)
         text = "\n".join(notes + [result.report()]) + "\n"
         # Structured results for reports (grader.report reads these from autograded notebooks).
-        cell.metadata["grader"] = result.summary(recorded=bool(record), notes=notes)
+        cell.metadata["grader"] = result.summary(
+            recorded=bool(record), notes=notes, errors=errors,
+            timed_out_calls=sum(timed_out(o) for o in record.values() if o.api == name))
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=cell.get("execution_count"))]
@@ -167,6 +171,42 @@ class CapOutput(NbGraderPreprocessor):
         return cell, resources
 
 
+class ShortenErrors(NbGraderPreprocessor):
+    """Feedback: an error output shows one line, `NameError: ... (at line 4: print(...))`,
+    instead of IPython's full coloured traceback; the autograded notebook keeps the full one."""
+
+    max_chars = Integer(500, help="characters kept of an error's message").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                out.traceback = [short_error(out, self.max_chars)]
+        return cell, resources
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython's frame header for code run in a notebook cell: "Cell In[6], line 7" or
+# "Cell In[4], line 2, in sigmoid_grad(x)"; the failing line follows, marked "---->".
+CELL_FRAME = re.compile(r"^Cell In\[\d+\], line (\d+)(?:, in (.+))?$")
+ARROW = re.compile(r"^\s*---->\s*\d*\s?(.*)$")
+
+
+def short_error(out, max_chars=500):
+    """`ename: evalue`, and where the deepest frame in the notebook's own code failed."""
+    text = f"{out.get('ename')}: {str(out.get('evalue', ''))[:max_chars]}"
+    where, code = "", ""
+    for line in ANSI.sub("", "\n".join(out.get("traceback", []))).splitlines():
+        header, arrow = CELL_FRAME.match(line.strip()), ARROW.match(line)
+        if header:
+            line_no, function = header.groups()
+            where, code = (f"in {function}, at line {line_no}" if function else f"at line {line_no}"), ""
+        elif arrow and where and not code:
+            code = arrow.group(1).strip()[:200]
+    if not where:
+        return text
+    return f"{text} ({where}: {code})" if code else f"{text} ({where})"
+
+
 def _error_output(ename, evalue):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -175,4 +215,4 @@ def _error_output(ename, evalue):
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
 AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+FEEDBACK = [ClearHiddenTests, ShortenErrors, GetGrades, CSSHTMLHeaderPreprocessor]

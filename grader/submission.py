@@ -54,6 +54,11 @@ class Outcome:
         return self.value is not None and not self.problem
 
 
+def timed_out(outcome):
+    """Whether a call got no answer for lack of time (its own limit, or the cell's budget)."""
+    return outcome.problem.startswith(("timed out:", "not run: the time budget"))
+
+
 class ProbeTimeout(BaseException):
     """Raised inside student code when a call exceeds its time limit (BaseException so a
     student's `except Exception` cannot swallow it)."""

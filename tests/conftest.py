@@ -1,4 +1,5 @@
-"""Shared fixtures: a course folder with the release generated, and the instructor's solutions."""
+"""Shared fixtures: a course folder with the release generated (and the demo cohort autograded
+in it), and the instructor's solutions."""
 import os
 
 import nbformat
@@ -8,6 +9,8 @@ from grader.api import ASSIGNMENTS
 from grader.cohort import build_submissions
 from grader.demo import REPO, make_course, nbgrader
 from grader.notebook import solution_code
+
+COHORT = os.path.join(REPO, "demo", "cohort")
 
 
 def source_notebook(assignment):
@@ -39,7 +42,8 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def graded(course):
-    """The course with the demo cohort autograded by `nbgrader autograde` and feedback generated."""
+    """The demo cohort autograded by `nbgrader autograde`, with feedback generated (shared by
+    the end-to-end and report tests: autograding is the slow part of the suite)."""
     for assignment in ASSIGNMENTS:
         if build_submissions(course, COHORT, assignment):
             nbgrader(course, "autograde", assignment, "--force")

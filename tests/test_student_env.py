@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -76,9 +77,13 @@ def student_python(tmp_path_factory):
     """The python of a fresh venv holding the kit's wheel and the kernel's requirements."""
     tmp = tmp_path_factory.mktemp("student-env")
     pip = [sys.executable, "-m", "pip"]
-    # Where the kit's venv has setuptools, build with it (an isolated build downloads it: ~10 s).
+    # Built from a copy of what the wheel is made of, so the build leaves nothing in the repo;
+    # with the kit's venv's setuptools where it has one (an isolated build downloads it: ~10 s).
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(os.path.join(REPO, name), tmp / name)
+    shutil.copytree(os.path.join(REPO, "grader"), tmp / "grader", ignore=shutil.ignore_patterns("__pycache__"))
     isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
-    run(*pip, "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", REPO)
+    run(*pip, "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp)
     (wheel,) = (tmp / "dist").glob("dl_grader_kit-*.whl")
     run(sys.executable, "-m", "venv", "--without-pip", tmp / "venv")
     python = tmp / "venv" / "bin" / "python"

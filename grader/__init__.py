@@ -47,7 +47,8 @@ def check(name):
     result, _ = _run(name, sys._getframe(1).f_globals, public_only=True)
     if result.score < result.max_score or result.problem:
         raise CheckFailed(f"{name}: the public self-check failed\n{result.report()}")
-    print(f"{name}: public self-check passed ({len(result.checks)} checks). "
+    cases = sum(c.cases for c in result.checks)
+    print(f"{name}: public self-check passed ({cases} test input{'s' * (cases != 1)}). "
           "The grader runs more, including edge cases, after you submit.")
     return None
 

@@ -156,11 +156,19 @@ def _named_inputs(outcome):
 
 
 SHOW_ALL = 12   # arrays up to this many elements are shown whole in reports
+# numpy's default print options, fixed: a notebook's np.set_printoptions (the release notebooks
+# set suppress=True, which prints 1e-45 as 0.) must not change what a report says.
+PRINT_OPTIONS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
+                     nanstr="nan", infstr="inf", sign="-", floatmode="maxprec", legacy=False)
 
 
 def show(value, limit=SHOW_ALL):
     """An array in one readable line (or a few), with dtype and shape."""
-    a = np.asarray(value)
+    with np.printoptions(**PRINT_OPTIONS):
+        return _show(np.asarray(value), limit)
+
+
+def _show(a, limit):
     head = f"{a.dtype} array of shape {a.shape}" if a.ndim else f"{a.dtype} scalar"
     if a.size > limit:
         flat = a.ravel()

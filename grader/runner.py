@@ -11,6 +11,7 @@ stdout or stderr, no cache is written, and no conftest from the student's folder
 import contextlib
 import dataclasses
 import io
+import os
 
 import numpy as np
 import pytest
@@ -88,6 +89,10 @@ class _Plugin:
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "graded(api, points, category, public): a graded check")
+        # Failures are reported from the exception itself (below). pytest's traceback
+        # formatting parses the source of every frame, ~50 ms per failing case: use its
+        # cheapest style, the exception's text alone (`--tb=value`; --tb needs the terminal).
+        config.option.tbstyle = "value"
 
     def pytest_collection_modifyitems(self, config, items):
         keep, drop = [], []
@@ -144,19 +149,38 @@ def run_checks(api, student, ref, public_only=False):
     """Run the checks for `api` against `student`; return a GradeResult."""
     assignment = assignment_of(api)
     plugin = _Plugin(api, student, ref, public_only)
+    # The unraisable/thread exception plugins run gc.collect() several times per session
+    # (~0.3 s in a notebook kernel, on every self-check); grading does not need them.
     args = ["--pyargs", f"grader.suites.{assignment}", "-p", "no:cacheprovider",
             "-p", "no:terminal", "-p", "no:faulthandler", "-p", "no:logging",
             "-p", "no:warnings", "-p", "no:stepwise", "-p", "no:doctest",
+            "-p", "no:unraisableexception", "-p", "no:threadexception",
             "--noconftest", "-s", "-o", "python_files=*.py", "-o", "python_functions=test_*",
             "-o", "addopts=", "-o", "testpaths="]
     noise = io.StringIO()
-    with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise):
+    with contextlib.redirect_stdout(noise), contextlib.redirect_stderr(noise), _no_plugin_autoload():
         code = pytest.main(args, plugins=[plugin])
     checks = list(plugin.checks.values())
     problem = ""
     if not checks:
         problem = f"no checks ran for `{api}` (pytest exit {int(code)}): {noise.getvalue()[-500:]}"
     return GradeResult(api, checks, _warnings_seen(student, api), problem)
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Only the kit's plugin takes part: third-party pytest plugins installed in the student's
+    environment are not loaded (anyio's, which comes with JupyterLab, costs ~1 s on the first
+    check; others, e.g. pytest-randomly, would reorder or reseed the cases)."""
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
 
 
 def _warnings_seen(student, api):

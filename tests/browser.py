@@ -1,10 +1,16 @@
-"""Headless Chromium for the kit's browser tests: Debian's `chromium` package driven by
-Playwright for Python. Playwright's own browser downloads are never used (`playwright
-install` does not work on the course machines); .ci/run installs chromium with apt.
+"""Headless Chromium for the kit's browser tests: Debian's `chromium`, driven by Playwright.
 
-    with chromium_page() as page:
+    with chromium() as browser:                  # a Playwright Browser
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        screenshot(page, "student-lab-pass")     # -> artifacts/student-lab-pass.png
+
+    with chromium_page() as page:                # or just one page
+        refused = block_network(page)
         page.goto(file_url(path))
-        save_screenshot(page, "class-report.png")    # -> artifacts/class-report.png
+
+Playwright's own browser downloads do not work on the course's machines (and are never
+needed): the system chromium is used (`apt-get install chromium`; .ci/run installs it).
+Without it a browser test fails with that hint: it never passes or skips silently.
 """
 import contextlib
 import os
@@ -12,26 +18,35 @@ import pathlib
 
 import pytest
 
-from grader.demo import REPO
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = os.path.join(REPO, "artifacts")   # screenshots for people to look at (gitignored)
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "artifacts")
+
+
+def require_chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run does)")
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium (Playwright Browser), closed on exit."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextlib.contextmanager
 def chromium_page(width=1200, height=900):
     """A fresh page in a headless Chromium; the browser is closed afterwards."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": width, "height": height})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
 
 
 def block_network(page):
@@ -54,9 +69,15 @@ def file_url(path):
     return pathlib.Path(path).resolve().as_uri()
 
 
-def save_screenshot(page, name):
-    """A full-page screenshot in artifacts/; returns its path."""
+def artifact(filename):
+    """The path of artifacts/<filename> (the folder is made; it is gitignored)."""
     os.makedirs(ARTIFACTS, exist_ok=True)
-    path = os.path.join(ARTIFACTS, name)
-    page.screenshot(path=path, full_page=True)
+    return os.path.join(ARTIFACTS, filename)
+
+
+def screenshot(page_or_element, name, **options):
+    """Save a PNG of a page (or one element) as artifacts/<name>.png; returns its path.
+    `options` go to Playwright's screenshot(), e.g. full_page=True or clip={...}."""
+    path = artifact(f"{name}.png")
+    page_or_element.screenshot(path=path, **options)
     return path

@@ -87,3 +87,11 @@ def test_differences_is_empty_for_equal_arrays_and_show_is_compact():
     assert differences(np.ones(3), np.ones(3), 1e-7, 1e-7) == ""
     assert show(np.arange(100.0)).startswith("float64 array of shape (100,) [0., 1., 2., 3., 4., 5., ...]")
     assert show(np.float32(2.5)) == "float32 scalar 2.5"
+
+
+def test_reports_ignore_the_notebooks_print_options():
+    values = np.array([1e-45, 0.5, 123456.789])
+    default = show(values)
+    with np.printoptions(precision=4, suppress=True, sign="+"):   # as a notebook might set
+        assert show(values) == default
+    assert "1.00000000e-45" in default

@@ -2,6 +2,7 @@
 cohort: each ends with its deserved score and a readable reason, the batch finishes, and no
 earlier student's grade changes."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -17,11 +18,16 @@ HOSTILE = os.path.join(REPO, "tests", "hostile")
 
 
 @pytest.fixture(scope="module")
-def attacked(graded):
-    before = scores(graded, "activations")
-    students = build_submissions(graded, HOSTILE, "activations")
-    proc = nbgrader(graded, "autograde", "activations", check=False)   # new submissions only
-    return graded, before, students, proc
+def attacked(graded, tmp_path_factory):
+    """A copy of the graded demo course (the other tests keep theirs), then the hostile
+    submissions autograded in it, and everyone's feedback generated."""
+    root = str(tmp_path_factory.mktemp("attacked") / "course")
+    shutil.copytree(graded, root)
+    before = scores(root, "activations")
+    students = build_submissions(root, HOSTILE, "activations")
+    proc = nbgrader(root, "autograde", "activations", check=False)   # new submissions only
+    nbgrader(root, "generate_feedback", "activations")
+    return root, before, students, proc
 
 
 def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
@@ -41,6 +47,15 @@ def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
     reasons = expected("activations", "EXPECTED_REASONS", cohort=HOSTILE, default={})[student]
     for grade_id, reason in reasons.items():
         assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
+
+
+def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(attacked):
+    root, _, students, _ = attacked
+    for student in students:
+        with open(os.path.join(root, "feedback", student, "activations", "activations.html")) as f:
+            html = f.read()
+        assert "BEGIN HIDDEN TESTS" not in html and "Traceback (most recent call last)" not in html, student
+        assert len(html) < 1_500_000, student
 
 
 def test_outputs_are_capped(attacked):

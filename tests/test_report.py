@@ -24,7 +24,7 @@ from grader.__main__ import main
 from grader.demo import REPO, scores
 from grader.notebook import graded_test_cells
 from grader.pipeline import short_error
-from tests.browser import block_network, chromium_page, file_url, save_screenshot
+from tests.browser import block_network, chromium_page, file_url, screenshot
 from tests.synthetic_class import make_class
 from tests.test_end_to_end import expected_scores
 
@@ -156,7 +156,7 @@ def test_report_page_is_self_contained(demo_report):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def check_in_browser(path, screenshot):
+def check_in_browser(path, picture):
     """Open the report from disk in headless Chromium with the network refused; returns what
     the page shows. Every figure must have loaded and nothing may have been requested."""
     with chromium_page() as page:
@@ -168,7 +168,7 @@ def check_in_browser(path, screenshot):
         images = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])")
         headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
         text = page.inner_text("body")
-        save_screenshot(page, screenshot)
+        screenshot(page, picture, full_page=True)
     assert not refused and not errors
     assert images and all(done and width > 300 for done, width in images), images
     assert headings == ["Scores", "Checks: pass rate", "Most frequent named mistakes",
@@ -177,7 +177,7 @@ def check_in_browser(path, screenshot):
 
 
 def test_demo_report_renders_in_chromium(demo_report):
-    text = check_in_browser(demo_report[0], "class-report-demo.png")
+    text = check_in_browser(demo_report[0], "class-report-demo")
     assert "Class report: activations" in text
     assert os.path.isfile(os.path.join(REPO, "artifacts", "class-report-demo.png"))
 
@@ -260,6 +260,6 @@ def test_big_class_counts_match_what_each_student_got(big_class):
 
 def test_big_class_report_renders_in_chromium(big_class):
     root, expected, (html_path, _), _ = big_class
-    text = check_in_browser(html_path, "class-report-200.png")
+    text = check_in_browser(html_path, "class-report-200")
     assert "200 submission(s) in the gradebook; no submission from 2 student(s)" in text
     assert "202 students" in text     # the long per-student table is folded

@@ -1,0 +1,157 @@
+"""The students' course environment: requirements-student.txt plus the kit's wheel, no torch.
+
+The test builds the kit's wheel, makes a fresh venv, installs the wheel (without its
+dependencies, as README says) and the kernel's packages from requirements-student.txt, and
+runs the released notebook's code cells there, in order, as a kernel would, with a demo
+student's solutions filled in: the public checks pass, or fail with the readable report.
+JupyterLab itself (nbgrader's Validate, how a failed check renders) is tested in the kit's
+venv by test_student_lab.py. Cost: ~10 s for the wheel and venv, plus pip downloading
+numpy, matplotlib and pytest (~20-50 s).
+"""
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from packaging.requirements import Requirement
+
+from grader.cohort import student_notebook
+from grader.demo import REPO
+from tests.browser import artifact
+
+REQUIREMENTS = os.path.join(REPO, "requirements-student.txt")
+# The JupyterLab side of the requirements; the kernel needs the rest.
+LAB_PACKAGES = {"jupyterlab", "nbgrader"}
+
+# Runs a notebook's code cells in order in one namespace, like a kernel; prints how each
+# graded cell ended and how long it took, then what the environment lacks or provides.
+RUN_CELLS = r'''
+import json, sys, time
+namespace = {"__name__": "__main__"}
+for cell in json.load(open(sys.argv[1]))["cells"]:
+    if cell["cell_type"] != "code":
+        continue
+    grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+    start = time.perf_counter()
+    try:
+        exec(compile("".join(cell["source"]), grade_id or "cell", "exec"), namespace)
+        ended = "ok"
+    except Exception as exc:
+        ended = f"{type(exc).__name__}: {exc}"
+    if grade_id.startswith("test_"):
+        print(f"<{grade_id}> {time.perf_counter() - start:.3f} s {ended}")
+try:
+    import torch
+    print("torch: importable")
+except ImportError:
+    print("torch: not installed")
+import grader
+print("grader:", grader.__file__)
+'''
+
+
+def read_requirements():
+    with open(REQUIREMENTS) as f:
+        return [Requirement(line) for line in (raw.split("#")[0].strip() for raw in f) if line]
+
+
+def test_student_requirements_are_the_kits_dependencies_less_torch():
+    kit = [Requirement(r) for r in importlib.metadata.requires("dl-grader-kit")]
+    expected = {(r.name, r.specifier) for r in kit if r.marker is None and r.name != "torch"}
+    assert {(r.name, r.specifier) for r in read_requirements()} == expected
+
+
+def run(*args, **kwargs):
+    proc = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    assert proc.returncode == 0, f"{' '.join(map(str, args))} failed:\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def student_python(tmp_path_factory):
+    """The python of a fresh venv holding the kit's wheel and the kernel's requirements."""
+    tmp = tmp_path_factory.mktemp("student-env")
+    pip = [sys.executable, "-m", "pip"]
+    # Built from a copy of what the wheel is made of, so the build leaves nothing in the repo;
+    # with the kit's venv's setuptools where it has one (an isolated build downloads it: ~10 s).
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(os.path.join(REPO, name), tmp / name)
+    shutil.copytree(os.path.join(REPO, "grader"), tmp / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    run(*pip, "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp)
+    (wheel,) = (tmp / "dist").glob("dl_grader_kit-*.whl")
+    run(sys.executable, "-m", "venv", "--without-pip", tmp / "venv")
+    python = tmp / "venv" / "bin" / "python"
+    kernel = [str(r) for r in read_requirements() if r.name not in LAB_PACKAGES]
+    run(*pip, "--python", python, "install", "--quiet", *kernel)
+    run(*pip, "--python", python, "install", "--quiet", "--no-deps", wheel)
+    return python
+
+
+def run_release_notebook(python, folder, student):
+    """The released notebook with demo/cohort/<student>'s code, run in `python`'s environment
+    from a student's folder holding only release/<assignment>/; returns stdout lines."""
+    release = os.path.join(REPO, "release", "activations")
+    nb = nbformat.read(os.path.join(release, "activations.ipynb"), as_version=4)
+    with open(os.path.join(REPO, "demo", "cohort", student, "activations.py")) as f:
+        nb = student_notebook(nb, f.read())
+    work = folder / student / "release" / "activations"
+    work.mkdir(parents=True)
+    nbformat.write(nb, work / "activations.ipynb")
+    (folder / "run_cells.py").write_text(RUN_CELLS)
+    env = {"PATH": os.environ["PATH"], "HOME": str(folder), "MPLBACKEND": "Agg",
+           "MPLCONFIGDIR": str(folder / "mpl")}   # no PYTHONPATH: nothing from the repo
+    proc = run(python, folder / "run_cells.py", "activations.ipynb", cwd=work, env=env, timeout=300)
+    assert "Traceback" not in proc.stderr and "grader" not in proc.stderr, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def cell_outcomes(lines):
+    """{grade_id: (seconds, how the cell ended)} from run_cells.py's output."""
+    out = {}
+    for line in lines:
+        if line.startswith("<test_"):
+            grade_id, seconds, _, ended = line[1:].split(" ", 3)
+            out[grade_id[:-1]] = (float(seconds), ended)
+    return out
+
+
+def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
+    lines = run_release_notebook(student_python, tmp_path, "ada")
+    assert "torch: not installed" in lines
+    grader_file = next(line for line in lines if line.startswith("grader:"))
+    assert str(student_python.parent.parent) in grader_file, "grader must come from the wheel"
+    outcomes = cell_outcomes(lines)
+    assert set(outcomes) == {"test_sigmoid", "test_sigmoid_grad", "test_softmax", "test_log_softmax"}
+    for grade_id, (seconds, ended) in outcomes.items():
+        assert ended == "ok", (grade_id, ended)
+        assert seconds < 1.0, f"{grade_id}: the public check took {seconds:.2f} s"
+    passed = [line for line in lines if "public self-check passed" in line]
+    assert len(passed) == 4, lines
+    with open(artifact("public-check-seconds-student-env.json"), "w") as f:
+        json.dump({k: seconds for k, (seconds, _) in outcomes.items()}, f, indent=1)
+
+
+def test_release_notebook_check_fails_readably_without_torch(student_python, tmp_path):
+    lines = run_release_notebook(student_python, tmp_path, "dee")   # softmax over axis 0
+    outcomes = cell_outcomes(lines)
+    assert outcomes["test_softmax"][1] == "CheckFailed: softmax: the public self-check failed"
+    assert [o[1] for k, o in outcomes.items() if k != "test_softmax"] == ["ok"] * 3
+    assert any(line.startswith("Likely mistake: normalised over axis 0") for line in lines), lines
+    assert "internal grader error" not in "\n".join(lines)
+
+
+def test_a_self_check_loads_no_third_party_pytest_plugin():
+    """JupyterLab brings anyio, whose pytest plugin cost ~1 s on a kernel's first self-check
+    (and a plugin like pytest-randomly would reorder cases): the runner loads none."""
+    code = ("import sys, numpy as np\nfrom grader import check\n"
+            "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+            "check('sigmoid')\nprint(sorted(m for m in sys.modules if m.startswith('anyio')))")
+    proc = run(sys.executable, "-c", code, cwd=REPO)
+    assert proc.stdout.splitlines()[-1] == "[]", proc.stdout
+    assert "public self-check passed" in proc.stdout

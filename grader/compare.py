@@ -170,9 +170,9 @@ def assert_trajectory_close(outcome, expected):
     expected = np.asarray(expected)
     params = outcome.args[0]
     if outcome.ok and outcome.value.shape != expected.shape:
-        problem = (f"after each step the params hold {outcome.value.shape[-1] if outcome.value.ndim == 2 else '?'} "
-                   f"numbers in all, torch's {expected.shape[1]} (shapes {[np.shape(p) for p in params]}): "
-                   "the optimizer changed the number or shape of the params")
+        problem = (f"after a step the params hold {outcome.value.shape[-1]} numbers in all, torch's "
+                   f"{expected.shape[1]} (shapes {[np.shape(p) for p in params]}): the optimizer changed "
+                   "the number or the shape of the params")
     else:
         problem = _problem(outcome, expected, where=_run_locator(params))
     if problem:
@@ -193,7 +193,7 @@ def assert_updated_in_place(outcome, expected):
 
 
 def describe_run(outcome):
-    """`SGD(params, lr=0.1, momentum=0.9)`, then the run: steps, gradients, lr schedule."""
+    """`SGD(params, lr=0.1, momentum=0.9) over 4 step(s)`: the constructor call and the run's length."""
     params, hyper = outcome.args[0], outcome.args[1] if len(outcome.args) > 1 else ()
     names = parameter_names(outcome.api, 1 + len(hyper))[1:]
     call = ", ".join(["params"] + [f"{n}={v!r}" for n, v in zip(names, hyper)])

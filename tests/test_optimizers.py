@@ -127,7 +127,7 @@ def test_a_trajectory_report_names_the_step_and_param_where_the_path_leaves_torc
     assert "Greatest absolute difference: 0.1 at step 2, params[1][0, 1]" in text
     assert "opt.lr = 0.1 before step 2" in text
     assert "expected params after step 2 (torch):" in text and "step 2: float64 array of shape (2,)" in text
-    with pytest.raises(Mismatch, match="the optimizer changed the number or shape of the params"):
+    with pytest.raises(Mismatch, match="the optimizer changed the number or the shape of the params"):
         assert_trajectory_close(run_outcome(want[:, :3]), want)
 
 

@@ -15,8 +15,8 @@ mistake in one option costs that option's points only.
 - the learning rate changed mid-run (a velocity that folds lr in matches only while lr is
   constant; an lr read once at construction ignores the change);
 - eps 0.1 on ordinary gradients, and eps 1e-6 / 1e-8 with gradients of the same size or
-  smaller (eps inside the sqrt, or before bias correction, agree with torch to ~1e-9 on
-  ordinary gradients with the default eps);
+  smaller (eps inside the sqrt, or before bias correction, agree with torch within
+  tolerance on ordinary gradients with the default eps, so other cases keep them ordinary);
 - amsgrad with gradients that shrink, so the raw second moment decreases;
 - exact zero gradients (no eps: 0/0);
 - bias correction is visible from the first step with any settings.

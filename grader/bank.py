@@ -12,6 +12,9 @@ import os
 
 import numpy as np
 
+from grader.api import is_stateful
+from grader.driver import drive
+
 BANK_DIR = os.path.join(os.path.dirname(__file__), "bank")
 
 
@@ -92,7 +95,10 @@ class References:
             value = self.values[key]
         else:
             from grader import reference  # imports torch: only on a miss or a build
-            value = np.asarray(getattr(reference, name)(*args, **kwargs))
+            if is_stateful(name):   # an optimizer class: torch's trajectory for the run
+                value = np.asarray(drive(getattr(reference, name), *args, **kwargs)[0])
+            else:
+                value = np.asarray(getattr(reference, name)(*args, **kwargs))
             if not self.live:
                 self.misses[key] = value
         self.asked[key] = value

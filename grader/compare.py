@@ -8,11 +8,12 @@ Tolerances are torch's defaults for the dtype of the reference (so float64 answe
 float32 inputs pass: fairness), with NaN equal to NaN and inf to inf of the same sign.
 """
 import contextlib
+import functools
 
 import numpy as np
 
-from grader import mistakes
-from grader.api import parameter_names
+from grader import driver, mistakes
+from grader.api import is_stateful, parameter_names
 
 # torch.testing.assert_close defaults: {dtype: (rtol, atol)}
 TOLERANCES = {
@@ -41,12 +42,23 @@ def recording_only():
         _judging.pop()
 
 
+def judged(assertion):
+    """Make an assertion do nothing while only recording (see recording_only)."""
+    @functools.wraps(assertion)
+    def check(*args, **kwargs):
+        if _judging[-1]:
+            return assertion(*args, **kwargs)
+    return check
+
+
 def tolerance(dtype):
     return TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float64)])
 
 
-def differences(got, expected, rtol, atol):
-    """Element-wise comparison; returns a report string, or "" when got is close enough."""
+def differences(got, expected, rtol, atol, where=None):
+    """Element-wise comparison; returns a report string, or "" when got is close enough.
+    `where(index)` words a location (default "index (i, j)")."""
+    where = where or (lambda idx: f"index {_index(idx)}")
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(expected, dtype=np.float64)
     bad = ~_close(got, want, rtol, atol)
@@ -57,7 +69,7 @@ def differences(got, expected, rtol, atol):
         surprise = mask & bad
         if surprise.any():
             first = tuple(np.argwhere(surprise)[0])
-            lines.append(f"got {label} at {surprise.sum()} position(s), first at index {_index(first)} "
+            lines.append(f"got {label} at {surprise.sum()} position(s), first at {where(first)} "
                          f"where torch has {_num(want[first])}")
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_diff = np.abs(got - want)
@@ -66,9 +78,9 @@ def differences(got, expected, rtol, atol):
     if finite.any():
         a = np.unravel_index(np.argmax(np.where(finite, abs_diff, -1.0)), got.shape)
         r = np.unravel_index(np.argmax(np.where(finite, rel_diff, -1.0)), got.shape)
-        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])} at index {_index(a)} "
+        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])} at {where(a)} "
                      f"(up to {atol:g} allowed)")
-        lines.append(f"Greatest relative difference: {_num(rel_diff[r])} at index {_index(r)} "
+        lines.append(f"Greatest relative difference: {_num(rel_diff[r])} at {where(r)} "
                      f"(up to {rtol:g} allowed)")
     return "\n".join(lines)
 
@@ -90,26 +102,26 @@ def _close(got, want, rtol, atol):
     return within | (np.isnan(got) & np.isnan(want)) | (np.isinf(want) & (got == want))
 
 
+@judged
 def assert_close(outcome, expected, what=None):
     """Raise Mismatch unless the student's outcome equals the torch reference within tolerance."""
-    if not _judging[-1]:
-        return
     expected = np.asarray(expected)
     problem = _problem(outcome, expected)
     if problem:
         raise Mismatch(_report(outcome, expected, problem, what))
 
 
+@judged
 def assert_untouched(outcome):
     """Raise Mismatch if the call modified one of its input arrays in place."""
-    if _judging[-1] and outcome.mutated:
+    if outcome.mutated:
         names = ", ".join(outcome.mutated)
         raise Mismatch(_report(outcome, None, f"modified its input ({names}) in place; "
                                "a function must leave its arguments unchanged", None)
                        + "\n" + mistakes.line(*mistakes.IN_PLACE))
 
 
-def _problem(outcome, expected):
+def _problem(outcome, expected, where=None):
     if not outcome.ok:
         return outcome.problem or "gave no answer"
     got = outcome.value
@@ -118,7 +130,7 @@ def _problem(outcome, expected):
     if got.dtype.kind not in "f" and expected.dtype.kind == "f":
         return f"dtype: expected floating point numbers like {expected.dtype}, got {got.dtype}"
     rtol, atol = tolerance(expected.dtype)
-    return differences(got, expected, rtol, atol)
+    return differences(got, expected, rtol, atol, where)
 
 
 def _report(outcome, expected, problem, what):
@@ -185,3 +197,109 @@ def _num(x):
 def _index(idx):
     idx = tuple(int(i) for i in idx)
     return f"({idx[0]},)" if len(idx) == 1 else str(idx)
+
+
+# --- trajectories: runs of stateful APIs (optimizers), see grader/driver.py ------------
+
+@judged
+def assert_trajectory_close(outcome, expected):
+    """Raise Mismatch unless the student's run follows torch's within tolerance at every step.
+    The report says at which step, and in which param, the path first leaves torch's."""
+    expected = np.asarray(expected)
+    params = outcome.args[0]
+    if outcome.ok and outcome.value.shape != expected.shape:
+        problem = (f"after a step the params hold {outcome.value.shape[-1]} numbers in all, torch's "
+                   f"{expected.shape[1]} (shapes {[np.shape(p) for p in params]}): the optimizer changed "
+                   "the number or the shape of the params")
+    else:
+        problem = _problem(outcome, expected, where=_run_locator(params))
+    if problem:
+        raise Mismatch(_run_report(outcome, expected, problem))
+
+
+@judged
+def assert_updated_in_place(outcome, expected):
+    """Raise Mismatch unless every param that torch's run changed was changed in place (the
+    caller's own arrays, as a model's weights are updated by torch.optim)."""
+    params = outcome.args[0]
+    changed = [f"params[{i}]" for i, (p, after) in enumerate(zip(params, _split_row(expected[-1], params)))
+               if not np.array_equal(p, after)]
+    missing = [name for name in changed if name not in outcome.mutated]
+    if missing:
+        raise Mismatch(f"{describe_run(outcome)} is wrong:\n  did not update {', '.join(missing)} in place: "
+                       "the arrays the caller passed in (a model's weights) still hold their old values\n"
+                       + mistakes.line(*mistakes.NOT_IN_PLACE))
+
+
+def describe_run(outcome):
+    """`SGD(params, lr=0.1, momentum=0.9) over 4 step(s)`: the constructor call and the run's length."""
+    params, hyper = outcome.args[0], outcome.args[1] if len(outcome.args) > 1 else ()
+    names = parameter_names(outcome.api, 1 + len(hyper))[1:]
+    call = ", ".join(["params"] + [f"{n}={v!r}" for n, v in zip(names, hyper)])
+    return f"{outcome.api}({call}) over {driver.steps_of(outcome.args[2])} step(s)"
+
+
+def _run_report(outcome, expected, problem):
+    params, grads = outcome.args[0], outcome.args[2]
+    schedule = outcome.args[3] if len(outcome.args) > 3 else None
+    lines = [f"{describe_run(outcome)} differs from torch:"]
+    where = first_mismatch(outcome.value, expected) if outcome.ok else None
+    if where is not None:
+        lines.append(f"  leaves torch's path at {_run_locator(params)(where)}: expected "
+                     f"{_num(expected[where])}, got {_num(outcome.value[where])}")
+    lines += ["  " + line for line in problem.splitlines()]
+    lines += [f"  input params[{i}]: {show(p)}" for i, p in enumerate(params)]
+    lines.append(f"  gradients: {driver.describe_grads(grads)}")
+    if where is not None and not isinstance(grads, tuple):   # the gradients up to the step that left
+        for k, step_grads in enumerate(grads[:min(where[0] + 1, 3)], start=1):
+            lines.append(f"    step {k}: " + "; ".join(show(g) for g in step_grads))
+    if schedule:
+        lines.append("  learning rate changed during the run: "
+                     + ", ".join(f"opt.lr = {lr!r} before step {k}" for k, lr in sorted(schedule.items())))
+    if where is not None:
+        step = where[0]
+        lines.append(f"  expected params after step {step + 1} (torch): "
+                     + "; ".join(show(p) for p in _split_row(expected[step], params)))
+        lines.append(f"  got params after step {step + 1}:            "
+                     + "; ".join(show(p) for p in _split_row(outcome.value[step], params)))
+    if outcome.ok:
+        lines += mistakes.diagnose(outcome, expected)
+    return "\n".join(lines)
+
+
+def _split_row(row, params):
+    """One trajectory row back as arrays shaped like the params."""
+    out, at = [], 0
+    for p in params:
+        size = int(np.size(p))
+        out.append(np.asarray(row[at:at + size]).reshape(np.shape(p)))
+        at += size
+    return out
+
+
+def _run_locator(params):
+    """Words a trajectory index (step, flat position) as `step 3, params[1][0, 2]`."""
+    shapes = [np.shape(p) for p in params]
+    offsets = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+
+    def where(idx):
+        step, flat = int(idx[0]), int(idx[1])
+        i = int(np.searchsorted(offsets, flat, side="right")) - 1
+        within = np.unravel_index(flat - offsets[i], shapes[i]) if shapes[i] else ()
+        at = f"[{', '.join(str(int(j)) for j in within)}]" if within else ""
+        return f"step {step + 1}, params[{i}]{at}"
+    return where
+
+
+@judged
+def assert_raises(outcome, exception, why, mistake=None):
+    """Raise Mismatch unless the call raised `exception` (a name, e.g. "ValueError") as torch
+    does; `mistake` (name, fix) is named when the call ran without any error."""
+    if outcome.problem.startswith(f"raised {exception}"):
+        return
+    call = describe_run(outcome) if is_stateful(outcome.api) else describe_call(outcome)
+    what = "ran without error" if outcome.ok else outcome.problem
+    lines = [f"{call} is wrong:", f"  torch raises {exception} here ({why}); this {what}"]
+    if outcome.ok and mistake:
+        lines.append(mistakes.line(*mistake))
+    raise Mismatch("\n".join(lines))

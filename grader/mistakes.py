@@ -8,8 +8,9 @@ Each suite registers the mistakes students make for its functions:
 
 When a check fails, `diagnose` runs every registered mistake for that function on the same
 inputs; one whose answer matches the student's (and differs from torch's) is named on a
-line beginning `Likely mistake:`. A right answer is never diagnosed: diagnosis only runs on
-a mismatch, and a mistake that agrees with torch on the input is not named.
+line beginning `Likely mistake:` (a wrong optimizer class is played through the same run by
+grader.driver, and its trajectory compared). A right answer is never diagnosed: diagnosis
+only runs on a mismatch, and a mistake that agrees with torch on the input is not named.
 
 The same implementations are the kit's "known-wrong" test subjects: the tests prove that
 each fails exactly the checks in `fails`, and is named when it does.
@@ -19,11 +20,18 @@ import warnings
 
 import numpy as np
 
+from grader.api import is_stateful
+from grader.driver import drive
+
 CATALOGUE = {}   # api name -> [Mistake]
 
 # Found by the contract checks (not by comparing values), for any function.
 IN_PLACE = ("an in-place update of the input (x -= ..., np.exp(x, out=x))",
             "compute into a new array, e.g. z = x - m instead of x -= m")
+# The opposite, for stateful APIs (optimizers): the caller's params must change in place.
+NOT_IN_PLACE = ("new arrays put in the params list instead of updating the params in place "
+                "(the model's own arrays never change)",
+                "update each array itself: p -= lr * g, or p[...] = new_value")
 
 
 def line(name, fix):
@@ -46,6 +54,8 @@ class Mistake:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
+                if is_stateful(self.api):   # a wrong optimizer class: play the same run
+                    return np.asarray(drive(self.implementation, *args, **kwargs)[0], dtype=np.float64)
                 return np.asarray(self.implementation(*_copies(args), **_copies(kwargs)),
                                   dtype=np.float64)
             except Exception:
@@ -67,6 +77,11 @@ def diagnose(outcome, expected):
         return []
     got, expected = outcome.value, np.asarray(expected)
     loose = tolerance(np.float32)  # students may compute in float32 what the mistake does in 64
+    stateful = is_stateful(outcome.api)
+    if stateful:
+        # A wrong optimizer runs on the very params (same dtype) the student's did, so the
+        # answer's own tolerance applies.
+        loose = tolerance(expected.dtype)
     lines = []
     for m in CATALOGUE.get(outcome.api, []):
         wrong = m.answer(outcome.args, outcome.kwargs)
@@ -74,9 +89,17 @@ def diagnose(outcome, expected):
             continue
         if wrong.shape == expected.shape and not differences(wrong, expected, *tolerance(expected.dtype)):
             continue  # this mistake gives the right answer here: it cannot explain a wrong one
+        if stateful and not np.array_equal(_still(got, outcome.args[0]), _still(wrong, outcome.args[0])):
+            continue  # one never moved where the other did (a slow run is not a stuck one)
         if not differences(got, wrong, *loose):
             lines.append(m.line())
     return lines
+
+
+def _still(trajectory, params):
+    """Where a run's params are exactly their starting values, step by step."""
+    start = np.concatenate([np.ravel(p) for p in params]) if len(params) else np.zeros(0)
+    return trajectory == start
 
 
 def _copies(value):

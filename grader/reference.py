@@ -1,6 +1,7 @@
 """The one place where the kit calls torch: the references every check compares against.
 
-Each function takes and returns numpy arrays and mirrors the student API in SPEC.md.
+Each function takes and returns numpy arrays and mirrors the student API in SPEC.md (the
+optimizers are classes with the student's API, run by grader.driver like a student's).
 Importing this module imports torch (2-5 s), so grading never imports it directly:
 `grader.bank` serves precomputed results and only falls back to this module on a miss.
 """
@@ -34,3 +35,37 @@ def softmax(x, axis=-1):
 
 def log_softmax(x, axis=-1):
     return torch.log_softmax(_tensor(x), dim=axis).numpy()
+
+
+# --- optimizers: torch.optim behind the student's API ----------------------------------
+# grader.driver runs these exactly as it runs a student's class. The numpy params and the
+# torch tensors share memory (torch.from_numpy), so torch's step updates them in place.
+
+class _TorchOptimizer:
+    torch_class = None
+
+    def __init__(self, params, *hyper):
+        self._tensors = [torch.from_numpy(p) for p in params]
+        self._opt = self.torch_class(self._tensors, *hyper)
+
+    @property
+    def lr(self):
+        return self._opt.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value):
+        for group in self._opt.param_groups:
+            group["lr"] = value
+
+    def step(self, grads):
+        for t, g in zip(self._tensors, grads):
+            t.grad = _tensor(g)
+        self._opt.step()
+
+
+class SGD(_TorchOptimizer):
+    torch_class = torch.optim.SGD
+
+
+class Adam(_TorchOptimizer):
+    torch_class = torch.optim.Adam

@@ -11,7 +11,9 @@ Two kinds of student, one interface:
   how the answers are compared or scored.
 
 Calls are identified by `call_key` plus an occurrence count, so repeated identical calls
-replay in order.
+replay in order. A stateful API (a class, see `grader.api.STATEFUL`) is called with a run
+description and played by `grader.driver.drive`: its answer is the trajectory of the params,
+and `mutated` names the params it updated in place.
 """
 import base64
 import contextlib
@@ -27,7 +29,9 @@ import warnings
 
 import numpy as np
 
+from grader.api import is_stateful
 from grader.bank import call_key
+from grader.driver import drive
 
 RECORD_MIME = "application/vnd.dl-grader.record+json"
 MAX_VALUE_ELEMENTS = 1_000_000   # a recorded answer larger than this is refused as too big
@@ -47,6 +51,7 @@ class Outcome:
     warnings: tuple = ()          # "RuntimeWarning: overflow encountered in exp", ...
     printed: int = 0              # characters the call printed (captured, not shown)
     mutated: tuple = ()           # names of array arguments the call modified in place
+                                  # (for a stateful API: the params it updated in place)
     seconds: float = 0.0
 
     @property
@@ -106,7 +111,7 @@ class LiveSubmission:
             outcome = Outcome(api, problem="not run: the time budget for this cell was used up "
                                            "by earlier calls")
         else:
-            outcome = _guarded_call(api, fn, args, kwargs, self.time_limit)
+            outcome = _guarded_call(api, fn, args, kwargs, self.time_limit, stateful=is_stateful(api))
         self.record[key] = outcome
         return dataclasses.replace(outcome, args=args, kwargs=kwargs)
 
@@ -175,17 +180,20 @@ def _same(a, b):
     return True
 
 
-def _guarded_call(api, fn, args, kwargs, time_limit):
+def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
     call_args, call_kwargs = _copy(args), _copy(kwargs)
     printed = io.StringIO()
     start = time.monotonic()
-    result, problem = None, ""
+    result, problem, in_place = None, "", ()
     with warnings.catch_warnings(record=True) as caught, \
             contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
         try:
             with _time_limit(time_limit):
-                result = fn(*call_args, **call_kwargs)
+                if stateful:
+                    result, in_place = drive(fn, *call_args, **call_kwargs)
+                else:
+                    result = fn(*call_args, **call_kwargs)
         except ProbeTimeout:
             problem = f"timed out: no answer within {time_limit:g} s"
         except KeyboardInterrupt:
@@ -197,9 +205,10 @@ def _guarded_call(api, fn, args, kwargs, time_limit):
             value, problem = _to_array(result)
     seconds = time.monotonic() - start
     names = _arg_names(args, kwargs)
-    mutated = tuple(n for n, before, after in zip(names, list(args) + list(kwargs.values()),
-                                                  list(call_args) + list(call_kwargs.values()))
-                    if not _same(before, after))
+    mutated = in_place if stateful else tuple(
+        n for n, before, after in zip(names, list(args) + list(kwargs.values()),
+                                      list(call_args) + list(call_kwargs.values()))
+        if not _same(before, after))
     return Outcome(api, value=value, problem=problem,
                    warnings=tuple(_describe_warning(w) for w in caught),
                    printed=len(printed.getvalue()), mutated=mutated, seconds=seconds)

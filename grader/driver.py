@@ -1,0 +1,107 @@
+"""The driver for stateful APIs (optimizer classes): one training run, the same for everyone.
+
+A check cannot call an optimizer once and compare one answer: its state (momentum buffers,
+moment estimates, step counts) only shows over several steps. So a check describes a *run*:
+
+    student.SGD(params, hyper, grads, schedule)     # an Outcome whose value is the trajectory
+    ref.SGD(params, hyper, grads, schedule)         # torch.optim.SGD through this same driver
+
+and `drive` plays it like a training loop: construct `cls(params, *hyper)` with copies of the
+params, then for every step set `opt.lr` if the schedule says so, call `opt.step(grads)`, and
+record the params. The student's class, torch's (grader.reference) and the catalogue's wrong
+classes (grader.mistakes) all go through this function, so they are compared on equal terms.
+
+- `params`: list of float arrays (the model's weights). The optimizer gets a list holding copies.
+- `hyper`: the constructor's arguments after `params`, passed positionally (students may name
+  them as they like), e.g. `(0.1, 0.9)` for SGD(params, lr=0.1, momentum=0.9).
+- `grads`: either a list with one list of arrays (aligned with params) per step, or
+  `(name, steps)`: before each step the gradients are `GRADIENTS[name](current params)`, the
+  loss surfaces below, so a run can follow its own path like real training.
+- `schedule`: `{step: lr}` sets `opt.lr = lr` before that step (steps count from 1), as a
+  learning-rate scheduler does.
+
+The trajectory is a (steps, total size) array: row k-1 holds every param after step k,
+flattened and concatenated in order. Values are read from the list the optimizer was given,
+so an optimizer that replaces its list's arrays instead of updating them is still graded on
+its arithmetic; whether the caller's own arrays were updated in place is reported separately.
+"""
+import numpy as np
+
+
+def drive(cls, params, hyper=(), grads=(), schedule=None):
+    """Run `cls` as described above; returns (trajectory, in_place), where `in_place` names
+    the params (`"params[0]"`, ...) whose caller-held arrays changed in place during the run."""
+    start = [np.array(p, copy=True) for p in params]
+    held = [p.copy() for p in start]   # the caller's arrays: the model's weights
+    given = list(held)                 # the list the optimizer gets (it may keep it as its own)
+    opt = cls(given, *hyper)
+    rows = []
+    for step, step_grads in enumerate(_gradients(grads, given), start=1):
+        if schedule and step in schedule:
+            opt.lr = schedule[step]
+        opt.step(step_grads)
+        rows.append(np.concatenate([np.ravel(np.asarray(p)) for p in given]) if given else np.zeros(0))
+    in_place = tuple(f"params[{i}]" for i, p in enumerate(held)
+                     if i < len(given) and given[i] is p and not np.array_equal(p, start[i]))
+    return np.array(rows), in_place
+
+
+def _gradients(grads, current):
+    """Each step's gradients, as fresh arrays (a student's in-place change to one step's
+    gradients must not leak into the next step or into another run)."""
+    if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], str):
+        name, steps = grads
+        for _ in range(steps):
+            yield GRADIENTS[name]([np.asarray(p) for p in current])
+    else:
+        for step_grads in grads:
+            yield [np.array(g, copy=True) for g in step_grads]
+
+
+def describe_grads(grads):
+    """How a run's gradients were made, for reports."""
+    if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], str):
+        return f"computed from the current params by `{grads[0]}` before each step ({GRADIENT_DOCS[grads[0]]})"
+    return "given for each step"
+
+
+def steps_of(grads):
+    return grads[1] if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], str) else len(grads)
+
+
+# --- loss surfaces for runs that follow their own path ---------------------------------
+# Gradients are computed in each param's dtype, with numpy only, so the student's run and
+# torch's run get bitwise the same gradients for the same params.
+
+def _flat(params):
+    return np.concatenate([p.ravel() for p in params])
+
+
+def _split(flat, params):
+    out, at = [], 0
+    for p in params:
+        out.append(flat[at:at + p.size].reshape(p.shape).astype(p.dtype))
+        at += p.size
+    return out
+
+
+def quadratic_grad(params):
+    """Ill-conditioned bowl: f = sum_j c_j (x_j - 1)^2 / 2, curvatures c_j from 1 to 50."""
+    x = _flat(params)
+    c = np.geomspace(1.0, 50.0, x.size).astype(x.dtype) if x.size > 1 else np.ones(1, x.dtype)
+    return _split(c * (x - 1), params)
+
+
+def rosenbrock_grad(params):
+    """Extended Rosenbrock valley over consecutive pairs of the flattened params:
+    f = sum_k 100 (x_{k+1} - x_k^2)^2 + (1 - x_k)^2 (minimum at all ones)."""
+    x = _flat(params)
+    g = np.zeros_like(x)
+    a, b = x[:-1], x[1:]
+    g[:-1] += -400 * a * (b - a * a) - 2 * (1 - a)
+    g[1:] += 200 * (b - a * a)
+    return _split(g, params)
+
+
+GRADIENTS = {"quadratic": quadratic_grad, "rosenbrock": rosenbrock_grad}
+GRADIENT_DOCS = {name: fn.__doc__.splitlines()[0] for name, fn in GRADIENTS.items()}

@@ -40,8 +40,8 @@ def differences(got, expected, rtol, atol):
         surprise = mask & bad
         if surprise.any():
             first = tuple(np.argwhere(surprise)[0])
-            lines.append(f"got {label} at {surprise.sum()} position(s), first at index {_index(first)} "
-                         f"where torch has {_num(want[first])}")
+            where = f" at {surprise.sum()} position(s), first{_at(first)}" if got.ndim else ""
+            lines.append(f"got {label}{where} where torch has {_num(want[first])}")
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_diff = np.abs(got - want)
         rel_diff = np.where(want != 0, abs_diff / np.abs(want), np.inf)
@@ -49,9 +49,9 @@ def differences(got, expected, rtol, atol):
     if finite.any():
         a = np.unravel_index(np.argmax(np.where(finite, abs_diff, -1.0)), got.shape)
         r = np.unravel_index(np.argmax(np.where(finite, rel_diff, -1.0)), got.shape)
-        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])} at index {_index(a)} "
+        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])}{_at(a)} "
                      f"(up to {atol:g} allowed)")
-        lines.append(f"Greatest relative difference: {_num(rel_diff[r])} at index {_index(r)} "
+        lines.append(f"Greatest relative difference: {_num(rel_diff[r])}{_at(r)} "
                      f"(up to {rtol:g} allowed)")
     return "\n".join(lines)
 
@@ -153,6 +153,11 @@ def show(value, limit=SHOW_ALL):
 
 def _num(x):
     return f"{float(x):.6g}"
+
+
+def _at(idx):
+    """" at index (i, j)" for an element of an array; nothing for a 0-d value (a reduced loss)."""
+    return f" at index {_index(idx)}" if len(idx) else ""
 
 
 def _index(idx):

@@ -87,3 +87,17 @@ def test_differences_is_empty_for_equal_arrays_and_show_is_compact():
     assert differences(np.ones(3), np.ones(3), 1e-7, 1e-7) == ""
     assert show(np.arange(100.0)).startswith("float64 array of shape (100,) [0., 1., 2., 3., 4., 5., ...]")
     assert show(np.float32(2.5)) == "float32 scalar 2.5"
+
+
+def test_a_reduced_loss_is_reported_as_a_call_with_its_options_and_no_indices():
+    args = (np.array([[1000.0, 0.0]]), np.array([1]), None, "sum")
+    with pytest.raises(Mismatch) as err:
+        assert_close(outcome(np.inf, *args, api="cross_entropy"), np.array(1000.0))
+    text = str(err.value)
+    assert text.startswith("cross_entropy(logits, targets, weight=None, reduction='sum') differs from torch:")
+    assert "got +inf where torch has 1000" in text
+    assert "input targets: int64 array of shape (1,) [1]" in text
+    with pytest.raises(Mismatch) as err:
+        assert_close(outcome(1001.0, *args, api="cross_entropy"), np.array(1000.0))
+    assert "Greatest absolute difference: 1 (up to 1e-07 allowed)" in str(err.value)
+    assert "index" not in str(err.value)

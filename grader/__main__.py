@@ -38,7 +38,10 @@ def cmd_release(args):
 
 def cmd_demo(args):
     from grader import demo
-    return demo.main(args.root)
+    try:
+        return demo.main(args.root)
+    except demo.DemoError as exc:
+        raise SystemExit(f"error: {exc}")
 
 
 def main(argv=None):
@@ -51,7 +54,9 @@ def main(argv=None):
     p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
     p.set_defaults(run=cmd_release)
     p = sub.add_parser("demo", help="release, autograde the demo cohort, write feedback and reports")
-    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p.add_argument("--root", default=None,
+                   help="folder for the demo course (default: demo/course in the kit); must be new, "
+                        "empty, or made by an earlier demo run")
     p.set_defaults(run=cmd_demo)
     args = parser.parse_args(argv)
     return args.run(args) or 0

@@ -29,11 +29,27 @@ def nbgrader(root, *args, check=True):
     return proc
 
 
+# Marks a folder made by make_course: the only kind of folder make_course will ever delete.
+MARKER = ".grader-demo-course"
+
+
+class DemoError(Exception):
+    pass
+
+
 def make_course(root, source_root=REPO):
-    """A fresh course folder at `root` with the course's source/ and nbgrader_config.py."""
-    if os.path.exists(root):
+    """A fresh course folder at `root` with the course's source/ and nbgrader_config.py.
+
+    An existing folder is replaced only if it is empty or was made by make_course (it holds
+    MARKER): pointing the demo at a real course or a repository must never delete it."""
+    if os.path.exists(root) and os.listdir(root):
+        if not os.path.isfile(os.path.join(root, MARKER)):
+            raise DemoError(f"refusing to use {root}: it is not empty and was not made by the demo "
+                            "(choose a new folder, or delete it yourself)")
         shutil.rmtree(root)
-    os.makedirs(root)
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, MARKER), "w") as f:
+        f.write("Made by `python -m grader demo`; replaced on each run.\n")
     shutil.copytree(os.path.join(source_root, "source"), os.path.join(root, "source"))
     shutil.copy(os.path.join(source_root, "nbgrader_config.py"), root)
 

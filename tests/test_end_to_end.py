@@ -85,3 +85,16 @@ def test_skipped_test_cells_and_stderr_do_not_decide_scores(graded):
     assert not any("skip-execution" in c.metadata.get("tags", []) for c in fay.cells)
     gus = scores(graded, "activations")["gus"]
     assert gus["test_sigmoid"] == 5   # printed to stderr on every call, still full marks
+
+
+def test_the_demo_never_deletes_a_folder_it_did_not_make(tmp_path):
+    import subprocess
+    import sys
+    precious = tmp_path / "course"
+    precious.mkdir()
+    (precious / "gradebook.db").write_text("grades")
+    proc = subprocess.run([sys.executable, "-m", "grader", "demo", "--root", str(precious)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "refusing to use" in proc.stderr and "Traceback" not in proc.stderr
+    assert (precious / "gradebook.db").read_text() == "grades"

@@ -49,7 +49,7 @@ def _ids(params):
 
 
 # (logits, targets, weight, id) from small to large, float64 and float32.
-_CLASSIFICATION = [(*_classification(n, c, dtype, seed), f"{_name(dtype)}[{n},{c}]")
+_CLASSIFICATION = [(*_classification(n, c, dtype, seed), f"{_name(dtype)}{[n, c]}")
                    for seed, (n, c) in enumerate([(1, 3), (4, 5), (16, 10)]) for dtype in _DTYPES]
 
 
@@ -68,8 +68,8 @@ NLL_WEIGHTS = _ids([(x, t, w, r, f"{i}-{r}") for x, t, w, i in _as_log_probs(_CL
                     for r in REDUCTIONS])
 # A batch of one (the 'none' answer has shape (1,), the others are 0-d), and a float32
 # batch of three: the result's shape for every reduction.
-_BATCH_OF_ONE = [(*_classification(1, 4, np.float64, 10)[:2], "float64[1,4]"),
-                 (*_classification(3, 4, np.float32, 11)[:2], "float32[3,4]")]
+_BATCH_OF_ONE = [(*_classification(1, 4, np.float64, 10)[:2], "float64[1, 4]"),
+                 (*_classification(3, 4, np.float32, 11)[:2], "float32[3, 4]")]
 CE_CONTRACT = _ids([(x, t, r, f"{i}-{r}") for x, t, i in _BATCH_OF_ONE for r in REDUCTIONS])
 NLL_CONTRACT = _ids([(_log_softmax(x.astype(np.float64)).astype(x.dtype), t, r, f"{i}-{r}")
                      for x, t, i in _BATCH_OF_ONE for r in REDUCTIONS])
@@ -106,7 +106,7 @@ BCE_HARD = _ids([(*_binary(s, d, k), f"{_name(d)}{list(s)}")
                  for k, s in enumerate(_SHAPES) for d in _DTYPES])
 BCE_SOFT = _ids([(*_binary(s, d, 10 + k, soft=True), f"{_name(d)}{list(s)}-soft")
                  for k, s in enumerate(_SHAPES) for d in _DTYPES])
-BCE_REDUCTIONS = _ids([(*_binary((3, 4), d, 20), r, f"{_name(d)}[3,4]-{r}")
+BCE_REDUCTIONS = _ids([(*_binary((3, 4), d, 20), r, f"{_name(d)}[3, 4]-{r}")
                        for d in _DTYPES for r in REDUCTIONS])
 BCE_ZERO_ONE = _ids([
     (array([0.0, 1.0]), array([0.0, 1.0]), "float64-right-and-sure"),
@@ -118,11 +118,11 @@ BCE_ZERO_ONE = _ids([
 ])
 BCE_CONTRACT = _ids([(array(0.3), array(1.0), "mean", "float64-scalar-mean"),
                      (array(0.3, np.float32), array(0.0, np.float32), "none", "float32-scalar-none"),
-                     (*_binary((2, 3, 4), np.float64, 30), "none", "float64[2,3,4]-none"),
-                     (*_binary((2, 3, 4), np.float32, 31), "mean", "float32[2,3,4]-mean")])
+                     (*_binary((2, 3, 4), np.float64, 30), "none", "float64[2, 3, 4]-none"),
+                     (*_binary((2, 3, 4), np.float32, 31), "mean", "float32[2, 3, 4]-mean")])
 BCEL_ORDINARY = _ids([(*_binary_logits(s, d, 40 + k, soft), f"{_name(d)}{list(s)}{'-soft' if soft else ''}")
                       for k, s in enumerate(_SHAPES) for soft in (False, True) for d in _DTYPES])
-BCEL_REDUCTIONS = _ids([(*_binary_logits((3, 4), d, 50), r, f"{_name(d)}[3,4]-{r}")
+BCEL_REDUCTIONS = _ids([(*_binary_logits((3, 4), d, 50), r, f"{_name(d)}[3, 4]-{r}")
                         for d in _DTYPES for r in REDUCTIONS])
 BCEL_HUGE = _ids([
     (array([12.0, -12.0], np.float32), array([0.0, 1.0], np.float32), "float32-12"),
@@ -134,8 +134,8 @@ BCEL_HUGE = _ids([
 ])
 BCEL_CONTRACT = _ids([(array(-0.7), array(1.0), "mean", "float64-scalar-mean"),
                       (array(2.0, np.float32), array(0.0, np.float32), "none", "float32-scalar-none"),
-                      (*_binary_logits((2, 3, 4), np.float64, 60), "none", "float64[2,3,4]-none"),
-                      (*_binary_logits((2, 3, 4), np.float32, 61), "mean", "float32[2,3,4]-mean")])
+                      (*_binary_logits((2, 3, 4), np.float64, 60), "none", "float64[2, 3, 4]-none"),
+                      (*_binary_logits((2, 3, 4), np.float32, 61), "mean", "float32[2, 3, 4]-mean")])
 
 
 def _distributions(shape, dtype, seed):
@@ -159,7 +159,7 @@ KL_ZEROS = _ids([
     (_distributions((3, 4), np.float32, 91)[0], _ONE_HOT.astype(np.float32), "float32-one-hot"),
 ])
 KL_CONTRACT = _ids([(*_distributions((6,), np.float64, 95), "batchmean", "float64[6]-batchmean"),
-                    (*_distributions((2, 3, 4), np.float32, 96), "none", "float32[2,3,4]-none")])
+                    (*_distributions((2, 3, 4), np.float32, 96), "none", "float32[2, 3, 4]-none")])
 
 
 # --- nll_loss --------------------------------------------------------------------------
@@ -394,9 +394,13 @@ def _kl_pointwise(log_q, p):
     return p * (np.log(np.where(p > 0, p, 1)) - log_q)
 
 
+def _kl_reduce(pointwise, reduction):
+    """kl_div's reductions: 'mean' divides by the number of elements, 'batchmean' by the batch."""
+    return _reduce(pointwise, reduction, pointwise.size if reduction == "mean" else pointwise.shape[0])
+
+
 def _kl(log_q, p, reduction="batchmean"):
-    divisor = np.size(p) if reduction == "mean" else np.shape(p)[0]
-    return _reduce(_kl_pointwise(log_q, p), reduction, divisor)
+    return _kl_reduce(_kl_pointwise(log_q, p), reduction)
 
 
 def _all(api):
@@ -674,8 +678,7 @@ def kl_div_batchmean_over_rows(log_q, p, reduction="batchmean"):
 def kl_div_reversed(log_q, p, reduction="batchmean"):
     with np.errstate(divide="ignore"):
         pointwise = np.exp(log_q) * (log_q - np.log(p))
-    divisor = np.size(p) if reduction == "mean" else np.shape(p)[0]
-    return _reduce(pointwise, reduction, divisor)
+    return _kl_reduce(pointwise, reduction)
 
 
 @mistake("kl_div", "took the log of log_q, which already is a log-probability",
@@ -688,8 +691,7 @@ def kl_div_log_of_log_q(log_q, p, reduction="batchmean"):
          fix="p * np.log(np.where(p > 0, p, 1)) (or scipy-style xlogy): 0 * log 0 = 0",
          fails=["test_kl_div_zero_targets"])
 def kl_div_nan_at_zero(log_q, p, reduction="batchmean"):
-    divisor = np.size(p) if reduction == "mean" else np.shape(p)[0]
-    return _reduce(p * (np.log(p) - log_q), reduction, divisor)
+    return _kl_reduce(p * (np.log(p) - log_q), reduction)
 
 
 @mistake("kl_div", "log base 2 (bits): torch's KL divergence uses the natural log",
@@ -701,5 +703,4 @@ def kl_div_log2(log_q, p, reduction="batchmean"):
 @mistake("kl_div", "computed the cross-entropy -sum p * log_q: the KL divergence adds sum p * log p",
          fix="KL(p || q) = sum p * (log p - log_q), with 0 * log 0 = 0", fails=ALL_KL)
 def kl_div_cross_entropy(log_q, p, reduction="batchmean"):
-    divisor = np.size(p) if reduction == "mean" else np.shape(p)[0]
-    return _reduce(-p * log_q, reduction, divisor)
+    return _kl_reduce(-p * log_q, reduction)

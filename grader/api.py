@@ -12,6 +12,14 @@ ASSIGNMENTS = {
         "softmax": ("x", "axis"),
         "log_softmax": ("x", "axis"),
     },
+    "losses": {
+        "nll_loss": ("log_probs", "targets", "weight", "reduction"),
+        "cross_entropy": ("logits", "targets", "weight", "reduction"),
+        "cross_entropy_grad": ("logits", "targets"),
+        "binary_cross_entropy": ("probs", "targets", "reduction"),
+        "binary_cross_entropy_with_logits": ("logits", "targets", "reduction"),
+        "kl_div": ("log_q", "p", "reduction"),
+    },
     "optimizers": {
         "SGD": ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov"),
         "Adam": ("params", "lr", "betas", "eps", "weight_decay", "amsgrad"),

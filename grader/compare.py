@@ -57,8 +57,8 @@ def tolerance(dtype):
 
 def differences(got, expected, rtol, atol, where=None):
     """Element-wise comparison; returns a report string, or "" when got is close enough.
-    `where(index)` words a location (default "index (i, j)")."""
-    where = where or (lambda idx: f"index {_index(idx)}")
+    `where(index)` words a location as " at ..." (default " at index (i, j)"; nothing for 0-d)."""
+    where = where or _at
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(expected, dtype=np.float64)
     bad = ~_close(got, want, rtol, atol)
@@ -69,8 +69,8 @@ def differences(got, expected, rtol, atol, where=None):
         surprise = mask & bad
         if surprise.any():
             first = tuple(np.argwhere(surprise)[0])
-            lines.append(f"got {label} at {surprise.sum()} position(s), first at {where(first)} "
-                         f"where torch has {_num(want[first])}")
+            count = f" at {surprise.sum()} position(s), first{where(first)}" if got.ndim else ""
+            lines.append(f"got {label}{count} where torch has {_num(want[first])}")
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_diff = np.abs(got - want)
         rel_diff = np.where(want != 0, abs_diff / np.abs(want), np.inf)
@@ -78,9 +78,9 @@ def differences(got, expected, rtol, atol, where=None):
     if finite.any():
         a = np.unravel_index(np.argmax(np.where(finite, abs_diff, -1.0)), got.shape)
         r = np.unravel_index(np.argmax(np.where(finite, rel_diff, -1.0)), got.shape)
-        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])} at {where(a)} "
+        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])}{where(a)} "
                      f"(up to {atol:g} allowed)")
-        lines.append(f"Greatest relative difference: {_num(rel_diff[r])} at {where(r)} "
+        lines.append(f"Greatest relative difference: {_num(rel_diff[r])}{where(r)} "
                      f"(up to {rtol:g} allowed)")
     return "\n".join(lines)
 
@@ -194,6 +194,11 @@ def _num(x):
     return f"{float(x):.6g}"
 
 
+def _at(idx):
+    """" at index (i, j)" for an element of an array; nothing for a 0-d value (a reduced loss)."""
+    return f" at index {_index(idx)}" if len(idx) else ""
+
+
 def _index(idx):
     idx = tuple(int(i) for i in idx)
     return f"({idx[0]},)" if len(idx) == 1 else str(idx)
@@ -245,7 +250,7 @@ def _run_report(outcome, expected, problem):
     lines = [f"{describe_run(outcome)} differs from torch:"]
     where = first_mismatch(outcome.value, expected) if outcome.ok else None
     if where is not None:
-        lines.append(f"  leaves torch's path at {_run_locator(params)(where)}: expected "
+        lines.append(f"  leaves torch's path{_run_locator(params)(where)}: expected "
                      f"{_num(expected[where])}, got {_num(outcome.value[where])}")
     lines += ["  " + line for line in problem.splitlines()]
     lines += [f"  input params[{i}]: {show(p)}" for i, p in enumerate(params)]
@@ -287,7 +292,7 @@ def _run_locator(params):
         i = int(np.searchsorted(offsets, flat, side="right")) - 1
         within = np.unravel_index(flat - offsets[i], shapes[i]) if shapes[i] else ()
         at = f"[{', '.join(str(int(j)) for j in within)}]" if within else ""
-        return f"step {step + 1}, params[{i}]{at}"
+        return f" at step {step + 1}, params[{i}]{at}"
     return where
 
 

@@ -92,11 +92,13 @@ def main(root=None):
               f"({seconds / len(students):.1f} s per submission)")
         table = scores(root, assignment)
         names = list(ASSIGNMENTS[assignment])
-        print(f"{'student':10}" + "".join(f"{n:>14}" for n in names) + f"{'total':>8}")
+        widths = [max(14, len(n) + 2) for n in names]  # as wide as the name: columns stay apart
+        print(f"{'student':10}" + "".join(f"{n:>{w}}" for n, w in zip(names, widths)) + f"{'total':>8}")
         for student in students:
             row = table.get(student, {})
             cells = [row.get(f"test_{n}") for n in names]
-            print(f"{student:10}" + "".join(f"{'-' if c is None else format(c, 'g'):>14}" for c in cells)
+            print(f"{student:10}" + "".join(f"{'-' if c is None else format(c, 'g'):>{w}}"
+                                            for c, w in zip(cells, widths))
                   + f"{sum(c or 0 for c in cells):>8g}")
         for student in students:
             for line in dict.fromkeys(named_mistakes(root, assignment, student)):

@@ -30,3 +30,17 @@ def test_a_miss_is_computed_with_torch_and_remembered():
     x = np.array([0.0, 1000.0])
     assert refs.softmax(x).tolist() == [0.0, 1.0]
     assert list(refs.misses) == [bank.call_key("softmax", (x,))]
+
+
+def test_the_kl_div_mean_reference_warns_nobody(capfd):
+    # torch's F.kl_div(reduction='mean') warns that it is not the KL mean; the reference
+    # must still give torch's value, with nothing on stderr and no warning escaping.
+    import warnings
+
+    from grader import reference
+    log_q, p = np.log(np.full((2, 4), 0.25)), np.array([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = reference.kl_div(log_q, p, "mean")
+    assert caught == [] and capfd.readouterr().err == ""
+    assert value == pytest.approx(np.log(2) / 8)

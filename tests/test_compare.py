@@ -95,3 +95,17 @@ def test_reports_ignore_the_notebooks_print_options():
     with np.printoptions(precision=4, suppress=True, sign="+"):   # as a notebook might set
         assert show(values) == default
     assert "1.00000000e-45" in default
+
+
+def test_a_reduced_loss_is_reported_as_a_call_with_its_options_and_no_indices():
+    args = (np.array([[1000.0, 0.0]]), np.array([1]), None, "sum")
+    with pytest.raises(Mismatch) as err:
+        assert_close(outcome(np.inf, *args, api="cross_entropy"), np.array(1000.0))
+    text = str(err.value)
+    assert text.startswith("cross_entropy(logits, targets, weight=None, reduction='sum') differs from torch:")
+    assert "got +inf where torch has 1000" in text
+    assert "input targets: int64 array of shape (1,) [1]" in text
+    with pytest.raises(Mismatch) as err:
+        assert_close(outcome(1001.0, *args, api="cross_entropy"), np.array(1000.0))
+    assert "Greatest absolute difference: 1 (up to 1e-07 allowed)" in str(err.value)
+    assert "index" not in str(err.value)

@@ -74,6 +74,25 @@ def test_feedback_explains_and_hides_the_hidden_tests(graded):
     assert "Likely mistake" not in ada and "Traceback (most recent call last)" not in ada
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_feedback_shows_a_hidden_test_or_a_traceback(graded, assignment):
+    pages = glob.glob(os.path.join(graded, "feedback", "*", assignment, f"{assignment}.html"))
+    assert len(pages) == len(expected_scores(assignment))
+    for page in pages:
+        html = open(page).read()
+        assert "BEGIN HIDDEN TESTS" not in html and "from grader import grade" not in html, page
+        for name in ASSIGNMENTS[assignment]:
+            assert f'grade("{name}")' not in html and f"grade(&quot;{name}&quot;)" not in html, page
+        assert "Traceback (most recent call last)" not in html, page
+
+
+def test_losses_feedback_names_the_weighted_mean_mistake_with_its_smallest_case(graded):
+    html = open(os.path.join(graded, "feedback", "dee", "losses", "losses.html")).read()
+    assert "Likely mistake: weighted &#x27;mean&#x27; divided by N" in html or \
+        "Likely mistake: weighted 'mean' divided by N" in html
+    assert "smallest failing case [float64[4, 5]-mean]" in html
+
+
 def test_skipped_test_cells_and_stderr_do_not_decide_scores(graded):
     fay = nbformat.read(os.path.join(graded, "autograded", "fay", "activations", "activations.ipynb"), as_version=4)
     assert not any("skip-execution" in c.metadata.get("tags", []) for c in fay.cells)

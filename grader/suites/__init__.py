@@ -10,6 +10,8 @@ case passes. The runner (grader.runner) provides the fixtures and turns outcomes
 import numpy as np
 import pytest
 
+from grader.compare import assert_close, assert_untouched
+
 CATEGORIES = ("values", "options", "stability", "gradient", "contract")
 
 
@@ -19,6 +21,15 @@ def graded(api, points, category, public=False):
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
     return pytest.mark.graded(api=api, points=points, category=category, public=public)
+
+
+def matches_torch(student_fn, ref_fn, *args):
+    """The shared body of most checks: the student's answer to the call equals torch's, and
+    the call left its inputs unchanged. `args` go to both positionally (options included, so
+    students may name their parameters as they like)."""
+    got = student_fn(*args)
+    assert_close(got, ref_fn(*args))
+    assert_untouched(got)
 
 
 def array(values, dtype=np.float64):

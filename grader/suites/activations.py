@@ -8,9 +8,8 @@ otherwise right formula is exact, so naivety costs only the stability points.
 import numpy as np
 import pytest
 
-from grader.compare import assert_close, assert_untouched
 from grader.mistakes import IN_PLACE, mistake
-from grader.suites import array, graded, random_arrays
+from grader.suites import array, graded, matches_torch, random_arrays
 
 ORDINARY = random_arrays([(5,), (3, 4), (2, 3, 4)])
 SCALAR_AND_3D = [pytest.param(array(0.5), id="float64-scalar"),
@@ -27,13 +26,6 @@ _X1, _X2, _X3 = (3 * _rng.standard_normal(shape) for shape in [(6,), (3, 4), (2,
 AXES = [pytest.param(_X1, 0, id="1d-axis0"), pytest.param(_X2, 0, id="2d-axis0"),
         pytest.param(_X3, 0, id="3d-axis0"), pytest.param(_X3, 1, id="3d-axis1"),
         pytest.param(_X3, -2, id="3d-axis-2"), pytest.param(_X3.astype(np.float32), 1, id="3d-float32-axis1")]
-
-
-def matches_torch(student_fn, ref_fn, x, *args):
-    """The shared body of most checks: same values as torch, inputs left untouched."""
-    got = student_fn(x, *args)
-    assert_close(got, ref_fn(x, *args))
-    assert_untouched(got)
 
 
 # --- sigmoid ---------------------------------------------------------------------------

@@ -74,28 +74,14 @@ def _arg_names(args, kwargs):
     return names + list(kwargs)
 
 
-class _Counter:
-    """Numbers repeated identical calls so that record and replay agree on which is which."""
+class _Submission:
+    """`student.softmax(x, axis=0)` -> Outcome. Subclasses say where the answer comes from;
+    here, repeated identical calls are numbered so that record and replay agree on which is
+    which, and the Outcome is given the call's arguments."""
 
-    def __init__(self):
-        self.seen = {}
-
-    def key(self, api, args, kwargs):
-        base = call_key(api, args, kwargs)
-        n = self.seen.get(base, 0)
-        self.seen[base] = n + 1
-        return f"{base}#{n}"
-
-
-class LiveSubmission:
-    """Calls the student's objects found in `namespace` (the notebook's globals)."""
-
-    def __init__(self, namespace, time_limit=2.0, budget=60.0):
-        self.namespace = namespace
-        self.time_limit = time_limit
-        self.deadline = time.monotonic() + budget
-        self.record = {}          # key -> Outcome (without args)
-        self._counter = _Counter()
+    def __init__(self, record):
+        self.record = record      # key -> Outcome (without args)
+        self._seen = {}
 
     def __getattr__(self, api):
         if api.startswith("_"):
@@ -103,7 +89,24 @@ class LiveSubmission:
         return lambda *args, **kwargs: self.call(api, args, kwargs)
 
     def call(self, api, args, kwargs):
-        key = self._counter.key(api, args, kwargs)
+        base = call_key(api, args, kwargs)
+        n = self._seen.get(base, 0)
+        self._seen[base] = n + 1
+        outcome = self._answer(f"{base}#{n}", api, args, kwargs)
+        return dataclasses.replace(outcome, args=args, kwargs=kwargs)
+
+
+class LiveSubmission(_Submission):
+    """Calls the student's objects found in `namespace` (the notebook's globals), recording
+    every outcome."""
+
+    def __init__(self, namespace, time_limit=2.0, budget=60.0):
+        super().__init__({})
+        self.namespace = namespace
+        self.time_limit = time_limit
+        self.deadline = time.monotonic() + budget
+
+    def _answer(self, key, api, args, kwargs):
         fn = self.namespace.get(api)
         if fn is None:
             outcome = Outcome(api, problem=f"`{api}` is not defined in the notebook")
@@ -113,31 +116,21 @@ class LiveSubmission:
         else:
             outcome = _guarded_call(api, fn, args, kwargs, self.time_limit, stateful=is_stateful(api))
         self.record[key] = outcome
-        return dataclasses.replace(outcome, args=args, kwargs=kwargs)
+        return outcome
 
     def encode(self):
         return encode_record(self.record)
 
 
-class ReplayedSubmission:
+class ReplayedSubmission(_Submission):
     """Answers calls from a record made by a LiveSubmission (see `decode_record`)."""
 
-    def __init__(self, record):
-        self.record = record
-        self._counter = _Counter()
-
-    def __getattr__(self, api):
-        if api.startswith("_"):
-            raise AttributeError(api)
-        return lambda *args, **kwargs: self.call(api, args, kwargs)
-
-    def call(self, api, args, kwargs):
-        key = self._counter.key(api, args, kwargs)
+    def _answer(self, key, api, args, kwargs):
         outcome = self.record.get(key)
         if outcome is None or outcome.api != api:
             outcome = Outcome(api, problem="no answer was recorded for this call (the notebook "
                                            "stopped, or the test cell was changed, before it ran)")
-        return dataclasses.replace(outcome, args=args, kwargs=kwargs)
+        return outcome
 
 
 # --- calling student code safely -------------------------------------------------------

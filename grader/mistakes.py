@@ -22,6 +22,7 @@ import numpy as np
 
 from grader.api import is_stateful
 from grader.driver import drive
+from grader.submission import copies
 
 CATALOGUE = {}   # api name -> [Mistake]
 
@@ -56,7 +57,7 @@ class Mistake:
             try:
                 if is_stateful(self.api):   # a wrong optimizer class: play the same run
                     return np.asarray(drive(self.implementation, *args, **kwargs)[0], dtype=np.float64)
-                return np.asarray(self.implementation(*_copies(args), **_copies(kwargs)),
+                return np.asarray(self.implementation(*copies(args), **copies(kwargs)),
                                   dtype=np.float64)
             except Exception:
                 return None
@@ -101,10 +102,3 @@ def _still(trajectory, params):
     start = np.concatenate([np.ravel(p) for p in params]) if len(params) else np.zeros(0)
     return trajectory == start
 
-
-def _copies(value):
-    if isinstance(value, dict):
-        return {k: _copies(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_copies(v) for v in value)
-    return value.copy() if isinstance(value, np.ndarray) else value

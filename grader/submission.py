@@ -154,14 +154,14 @@ def _time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _copy(value):
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_copy(v) for v in value)
-    return value
+def copies(value):
+    """The arguments of a call with every array copied (inside lists, tuples and dicts too), so
+    code that modifies its inputs can neither hide it nor change the checks' own inputs."""
+    if isinstance(value, dict):
+        return {k: copies(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(copies(v) for v in value)
+    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def _same(a, b):
@@ -174,7 +174,7 @@ def _same(a, b):
 
 
 def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
-    call_args, call_kwargs = _copy(args), _copy(kwargs)
+    call_args, call_kwargs = copies(args), copies(kwargs)
     printed = io.StringIO()
     start = time.monotonic()
     result, problem, in_place = None, "", ()

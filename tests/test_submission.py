@@ -98,3 +98,13 @@ def test_decoding_refuses_anything_but_numeric_arrays():
     with pytest.raises(ValueError):
         decode_record({"version": 2})
     assert encode_record({}) == {"version": 1, "outcomes": {}}
+
+
+def test_arrays_passed_by_keyword_are_copies_too():
+    def in_place(x, weight=None):
+        weight *= 2
+        return x
+
+    w = np.array([1.0, 2.0])
+    out = live(f=in_place).f(np.ones(2), weight=w)
+    assert w.tolist() == [1.0, 2.0] and out.mutated == ("weight",)

@@ -105,13 +105,16 @@ def is_graded(root, assignment, student, print_):
         return False
 
 
-def check_course(root, assignment, url):
-    """Clear errors for a course that cannot be graded, before any worker starts."""
+def check_root(root):
     if not os.path.isdir(root):
         raise AutogradeError(f"no such folder: {root}")
     if not os.path.isfile(os.path.join(root, "nbgrader_config.py")):
         raise AutogradeError(f"{root} is not a course root (no nbgrader_config.py); run this in the "
                              "course root or pass --root")
+
+
+def check_course(root, assignment, url):
+    """Clear errors for a course that cannot be graded, before any worker starts."""
     if not submissions(root, assignment):
         raise AutogradeError(f"no submissions of {assignment!r}: expected "
                              f"submitted/<student>/{assignment}/ in {root}")
@@ -123,9 +126,9 @@ def check_course(root, assignment, url):
     except MissingEntry:
         raise AutogradeError(f"assignment {assignment!r} is not in the gradebook; run "
                              f"`nbgrader generate_assignment {assignment}` first") from None
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ImportError) as exc:   # unreachable server, bad URL, no driver
         raise AutogradeError(f"cannot open the gradebook {_hide_password(url)}: "
-                             f"{str(exc).splitlines()[0]}") from None
+                             f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
 
 
 def _hide_password(url):
@@ -201,9 +204,10 @@ def warm_up():
 
 
 def _start_worker(log_path):
-    # Ctrl-C stops the front end from starting new submissions; the running ones finish (their
-    # kernels have their own time limits), so nothing is left half-written.
+    # Ctrl-C (or SIGTERM) stops the front end from starting new submissions; the running ones
+    # finish (their kernels have their own time limits), so nothing is left half-written.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # What workers and kernels print (kernel start-up chatter, library warnings) goes to a log
     # file, not over the progress bar; each submission's own nbgrader log is kept separately.
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -264,6 +268,9 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
     root = os.path.abspath(root)
     if jobs < 1:
         raise AutogradeError("--jobs must be at least 1")
+    check_root(root)
+    # nbgrader runs `alembic` (a script beside this interpreter) when it creates a gradebook
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     url = gradebook_url(root, db_url)
     check_course(root, assignment, url)
     run = Run(root, assignment)
@@ -356,8 +363,8 @@ def summary(run, seconds):
              f"{len(run.failed)} failed in {seconds:.1f} s{rate}"]
     if run.failed:
         logs = write_logs(run.root, run.assignment, run.failed)
-        lines.append("Failed (nothing was recorded for them; fix the cause and run the same command "
-                     "again: only these are graded):")
+        lines.append("Failed (not graded: fix the cause and run the same command again, which grades "
+                     "only these):")
         width = max(len(r.student) for r in run.failed)
         for r in sorted(run.failed, key=lambda r: r.student):
             log = f"  [log: {os.path.relpath(logs[r.student], run.root)}]" if r.student in logs else ""

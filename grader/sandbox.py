@@ -25,7 +25,11 @@ from traitlets import Bool
 
 BLOCKED_PACKAGES = ("torch", "scipy", "jax", "tensorflow")
 GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
-UNSHARE = ["unshare", "--user", "--map-root-user", "--mount", "--propagation", "private",
+# setpriv --pdeathsig: if the grader dies (killed, crashed), its kernels die with it. Without it
+# they would live on: the kernel is the first process of its PID namespace, so it never sees
+# the grader go (ipykernel watches for its parent becoming PID 1).
+UNSHARE = ["setpriv", "--pdeathsig", "KILL",
+           "unshare", "--user", "--map-root-user", "--mount", "--propagation", "private",
            "--pid", "--fork", "--kill-child", "--mount-proc"]
 
 

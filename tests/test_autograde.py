@@ -1,0 +1,156 @@
+"""`python -m grader autograde`: parallel grading gives exactly what serial `nbgrader autograde`
+gave (the `graded` fixture), survives being killed, summarises failures, refuses bad input,
+and works with a real PostgreSQL gradebook and on a Dask distributed cluster."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grader.autograde import DONE_MARKER
+from grader.demo import nbgrader, scores
+from tests.conftest import cell_outputs_text
+from tests.postgres import running_postgres
+
+IGNORED = shutil.ignore_patterns("autograded", "feedback", "reports", "logs")
+
+
+def ungraded_copy(graded, dest, assignment, keep=None):
+    """The graded course copied to `dest` as it was before autograding `assignment` (its
+    submissions removed from the gradebook; other folders' grading outputs left out)."""
+    from nbgrader.api import Gradebook
+    shutil.copytree(graded, dest, ignore=IGNORED)
+    for student in os.listdir(os.path.join(dest, "submitted")):
+        if keep is not None and student not in keep:
+            shutil.rmtree(os.path.join(dest, "submitted", student))
+    with Gradebook(f"sqlite:///{os.path.join(dest, 'gradebook.db')}", "dl-course") as gb:
+        for submission in gb.assignment_submissions(assignment):
+            gb.remove_submission(assignment, submission.student.id)
+    return str(dest)
+
+
+def autograde(root, *args, **popen):
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    return subprocess.run([sys.executable, "-m", "grader", "autograde", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600, **popen)
+
+
+def graded_students(root, assignment):
+    folder = os.path.join(root, "autograded")
+    return sorted(s for s in (os.listdir(folder) if os.path.isdir(folder) else [])
+                  if os.path.exists(os.path.join(folder, s, assignment, DONE_MARKER)))
+
+
+def test_two_jobs_give_the_scores_outputs_and_feedback_of_serial_nbgrader(graded, tmp_path):
+    root = ungraded_copy(graded, tmp_path / "course", "activations")
+    proc = autograde(root, "activations", "--jobs", "2", "--feedback")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    students = sorted(scores(graded, "activations"))
+    assert f"activations: {len(students)} graded, 0 already graded, 0 failed" in proc.stdout
+    assert "%|" in proc.stderr and "submission/s" in proc.stderr, "a progress bar with a rate"
+    assert scores(root, "activations") == scores(graded, "activations")
+    for student in students:
+        assert cell_outputs_text(root, "activations", student) == cell_outputs_text(graded, "activations", student)
+        feedback = os.path.join("feedback", student, "activations", "activations.html")
+        with open(os.path.join(root, feedback)) as mine, open(os.path.join(graded, feedback)) as serial:
+            assert mine.read() == serial.read(), student
+    # Run again: everything is already graded, nothing changes.
+    again = autograde(root, "activations", "--jobs", "2")
+    assert again.returncode == 0 and f"0 graded, {len(students)} already graded" in again.stdout
+    assert scores(root, "activations") == scores(graded, "activations")
+
+
+def test_killed_mid_run_it_resumes_without_losing_or_duplicating_grades(graded, tmp_path):
+    root = ungraded_copy(graded, tmp_path / "course", "activations")
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "autograde", "activations", "--jobs", "2"],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while len(graded_students(root, "activations")) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert proc.poll() is None, "still running when killed"
+    os.killpg(proc.pid, signal.SIGKILL)   # the front end and its workers, as in a crash
+    proc.wait()
+    done_before = graded_students(root, "activations")
+    assert 2 <= len(done_before) < len(scores(graded, "activations"))
+    resumed = autograde(root, "activations", "--jobs", "2")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
+    assert f"{len(done_before)} already graded, 0 failed" in resumed.stdout
+    assert scores(root, "activations") == scores(graded, "activations")
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{os.path.join(root, 'gradebook.db')}", "dl-course") as gb:
+        rows = sorted(s.student.id for s in gb.assignment_submissions("activations"))
+    assert rows == sorted(scores(graded, "activations")), "one submission row per student"
+
+
+def test_a_broken_submission_is_summarised_with_its_reason_and_log(graded, tmp_path):
+    root = ungraded_copy(graded, tmp_path / "course", "activations", keep={"ada"})
+    os.makedirs(os.path.join(root, "submitted", "zed", "activations"))
+    with open(os.path.join(root, "submitted", "zed", "activations", "activations.ipynb"), "w") as f:
+        f.write("not a notebook")
+    proc = autograde(root, "activations", "--jobs", "2")
+    assert proc.returncode == 1
+    assert "activations: 1 graded, 0 already graded, 1 failed" in proc.stdout
+    line = next(line for line in proc.stdout.splitlines() if line.strip().startswith("zed"))
+    assert "NotJSONError: Notebook does not appear to be JSON" in line
+    assert "[log: logs/autograde/activations/zed.log]" in line
+    with open(os.path.join(root, "logs", "autograde", "activations", "zed.log")) as f:
+        assert "Traceback" in f.read()
+    assert scores(root, "activations")["ada"] == scores(graded, "activations")["ada"]
+    assert graded_students(root, "activations") == ["ada"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope"], "no submissions of 'nope'"),
+    (["activations", "--jobs", "0"], "--jobs must be at least 1"),
+    (["activations", "--root", "/"], "is not a course root"),
+    (["activations", "--db-url", "postgresql://nobody@127.0.0.1:1/none"], "cannot open the gradebook"),
+])
+def test_bad_input_gets_one_clear_line_and_exit_2(graded, args, message):
+    proc = autograde(graded, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with running_postgres() as new_database:
+        yield new_database
+
+
+def pg_course(graded, dest, assignment, url):
+    """An ungraded copy of the course whose gradebook is the PostgreSQL database `url`."""
+    root = ungraded_copy(graded, dest, assignment)
+    nbgrader(root, "generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={url}")
+    return root
+
+
+def pg_scores(url, assignment):
+    from nbgrader.api import Gradebook
+    with Gradebook(url, "dl-course") as gb:
+        return {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
+                for s in gb.assignment_submissions(assignment)}
+
+
+def test_a_postgresql_gradebook_gets_the_same_grades(graded, postgres, tmp_path):
+    url = postgres("local_workers")
+    root = pg_course(graded, tmp_path / "course", "activations", url)
+    proc = autograde(root, "activations", "--jobs", "2", "--db-url", url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "(gradebook: postgresql)" in proc.stderr
+    assert pg_scores(url, "activations") == scores(graded, "activations")
+
+
+def test_a_dask_cluster_grades_into_postgresql(graded, postgres, tmp_path):
+    from distributed import LocalCluster
+    url = postgres("dask")
+    root = pg_course(graded, tmp_path / "course", "losses", url)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        proc = autograde(root, "losses", "--scheduler", cluster.scheduler_address, "--db-url", url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert f"with Dask cluster {cluster.scheduler_address}" in proc.stderr
+    assert pg_scores(url, "losses") == scores(graded, "losses")

@@ -24,7 +24,7 @@ from traitlets import Integer
 from grader.api import ASSIGNMENTS
 from grader.bank import References
 from grader.notebook import nbgrader_meta
-from grader.runner import run_checks
+from grader.runner import judge
 from grader.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
@@ -112,23 +112,30 @@ class ExecuteSurvivingDeath(Execute):
 
 class ScoreFromRecords(NbGraderPreprocessor):
     """Score each `test_<name>` cell by re-judging its recorded answers here, and make the
-    cell's outputs the report plus the score (so nothing the kernel wrote can change it)."""
+    cell's outputs the report plus the score (so nothing the kernel wrote can change it). All
+    the notebook's cells are judged in one pytest session."""
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
-        self._names = ASSIGNMENTS.get(assignment, {})
-        self._ref = References.for_assignment(assignment) if self._names else None
-        return super().preprocess(nb, resources)
+        names = ASSIGNMENTS.get(assignment, {})
+        cells = {}   # api -> (cell, record, notes)
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            grade_id = meta.get("grade_id", "")
+            if cell.cell_type == "code" and meta.get("grade") and grade_id.startswith("test_") \
+                    and grade_id[len("test_"):] in names:
+                cells[grade_id[len("test_"):]] = (cell, *take_record(cell, grade_id[len("test_"):]))
+        if not cells:
+            return nb, resources
+        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()},
+                        References.for_assignment(assignment))
+        for name, (cell, record, notes) in cells.items():
+            self._score(cell, name, record, notes, results[name])
+        return nb, resources
 
-    def preprocess_cell(self, cell, resources, index):
+    def _score(self, cell, name, record, notes, result):
         meta = nbgrader_meta(cell)
-        name = meta.get("grade_id", "")[len("test_"):]
-        if cell.cell_type != "code" or not meta.get("grade") or not meta.get("grade_id", "").startswith("test_") \
-                or name not in self._names:
-            return cell, resources
-        record, notes = take_record(cell, name)
         errors = [out.get("ename") for out in cell.get("outputs", []) if out.output_type == "error"]
-        result = run_checks(name, ReplayedSubmission(record), self._ref)
         score = min(result.score, float(meta.get("points", result.max_score)))
         if result.max_score != float(meta.get("points", result.max_score)):
             self.log.error("Cell %s is worth %s points but its checks add up to %s",
@@ -141,7 +148,6 @@ class ScoreFromRecords(NbGraderPreprocessor):
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=cell.get("execution_count"))]
-        return cell, resources
 
 
 def take_record(cell, name):

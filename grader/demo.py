@@ -2,9 +2,9 @@
 
 In a fresh course folder (demo/course/, rebuilt on each run so no real gradebook is ever
 touched) it copies source/ and nbgrader_config.py, runs `nbgrader generate_assignment`,
-turns demo/cohort/ into submissions, runs `nbgrader autograde` and `nbgrader
-generate_feedback`, prints each student's scores and named mistakes, and writes the class
-report (grader.report) of each assignment.
+turns demo/cohort/ into submissions, autogrades them and writes their feedback with the kit's
+`autograde` (nbgrader's converters, in parallel: grader/autograde.py), prints each student's
+scores and named mistakes, and writes the class report (grader.report) of each assignment.
 """
 import os
 import shutil
@@ -13,6 +13,7 @@ import sys
 import time
 
 from grader.api import ASSIGNMENTS
+from grader.autograde import autograde
 from grader.cohort import build_submissions
 from grader.report import write_report
 
@@ -85,11 +86,15 @@ def main(root=None):
         if not students:
             continue
         start = time.monotonic()
-        nbgrader(root, "autograde", assignment, "--force")
+        run = autograde(root, assignment, jobs=os.cpu_count() or 1, force=True, feedback=True)
         seconds = time.monotonic() - start
-        nbgrader(root, "generate_feedback", assignment, "--force")
-        print(f"\n== {assignment}: {len(students)} submissions autograded in {seconds:.1f} s "
-              f"({seconds / len(students):.1f} s per submission)")
+        if run.interrupted:
+            raise DemoError("interrupted")
+        if run.failed:
+            raise DemoError(f"{assignment}: could not grade {', '.join(r.student for r in run.failed)}: "
+                            + "; ".join(r.reason for r in run.failed))
+        print(f"\n== {assignment}: {len(students)} submissions autograded, with feedback, in {seconds:.1f} s "
+              f"({seconds / len(students):.1f} s per submission, {os.cpu_count() or 1} at a time)")
         table = scores(root, assignment)
         names = list(ASSIGNMENTS[assignment])
         widths = [max(14, len(n) + 2) for n in names]  # as wide as the name: columns stay apart

@@ -1,5 +1,6 @@
 """Command line: `python -m grader COMMAND` (run in the course root). See --help."""
 import argparse
+import os
 import sys
 
 
@@ -53,6 +54,11 @@ def cmd_report(args):
     print("class report: {}\ngradebook CSV: {}".format(*paths))
 
 
+def cmd_autograde(args):
+    from grader import autograde
+    return autograde.main(args)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +73,19 @@ def main(argv=None):
                    help="folder for the demo course (default: demo/course in the kit); must be new, "
                         "empty, or made by an earlier demo run")
     p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("autograde", help="autograde an assignment's submissions in parallel, resumably "
+                       "(nbgrader's converter and the course's config)")
+    p.add_argument("assignment", help="the assignment to grade")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once on this machine (default: the number of cores)")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p.add_argument("--db-url", help="gradebook URL (default: the course's nbgrader db_url, else "
+                   "sqlite:///<root>/gradebook.db); e.g. postgresql://user@host/gradebook")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on the workers of this Dask "
+                   "distributed scheduler (e.g. tcp://10.0.0.5:8786) instead of local processes")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    p.add_argument("--feedback", action="store_true", help="also write each student's feedback")
+    p.set_defaults(run=cmd_autograde)
     p = sub.add_parser("report", help="class report (HTML) and gradebook CSV of an autograded assignment")
     p.add_argument("assignment", help="the assignment, as named in the gradebook")
     p.add_argument("--root", default=".", help="course root (default: current folder)")

@@ -54,12 +54,22 @@ class ExecuteSurvivingDeath(Execute):
     responsive_timeout = Integer(10, help="seconds a kernel has to answer after a cell timed "
                                           "out and was interrupted").tag(config=True)
 
+    start_attempts = Integer(3, help="tries to start the kernel before giving up: kernels started "
+                                     "at once by parallel graders can race for the same free port").tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
-        self._stopped = None
-        self._deadline = time.monotonic() + self.notebook_timeout
-        return super().preprocess(nb, resources, km)
+        for attempt in range(1, self.start_attempts + 1):
+            self._stopped, self._started = None, False
+            self._deadline = time.monotonic() + self.notebook_timeout
+            try:
+                return super().preprocess(nb, resources, km)
+            except RuntimeError as exc:   # "Kernel died before replying to kernel_info"
+                if self._started or km is not None or attempt == self.start_attempts:
+                    raise
+                self.log.warning("The kernel did not start (%s); starting another (attempt %d)", exc, attempt + 1)
 
     def preprocess_cell(self, cell, resources, index):
+        self._started = True
         if self._stopped is None and time.monotonic() > self._deadline:
             self._stopped = f"the notebook used up its {self.notebook_timeout} s time limit"
         if self._stopped is not None:

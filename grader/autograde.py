@@ -1,0 +1,388 @@
+"""`python -m grader autograde ASSIGNMENT --jobs N`: grade a cohort fast, safely and resumably.
+
+Each submission is graded by nbgrader's own Autograde converter (through `NbGraderAPI`, so the
+course's nbgrader_config.py, the kit's pipeline and the sandbox apply exactly as in `nbgrader
+autograde`), one student per task, N tasks at a time:
+- workers are long-lived processes: nbgrader and the judge are imported once (before the local
+  workers fork), not once per submission; with `--scheduler` they are the workers of a Dask
+  distributed cluster instead, on this machine or others that share the course folder;
+- gradebook writes are short and each one waits for the database's lock: SQLite's busy timeout
+  is raised so concurrent writers queue instead of failing with 'database is locked';
+  PostgreSQL (`--db-url`, nbgrader's db_url) for many workers or several machines;
+- resumable: a submission counts as graded only when its autograded folder holds DONE_MARKER
+  with the fingerprint of the submitted files, written after nbgrader has saved its grades.
+  nbgrader deletes that folder before regrading, so a submission cut off half-way has no marker
+  and is graded again, and nbgrader's update-or-create never duplicates a grade row;
+- failures are collected, with a one-line reason and the submission's full nbgrader log.
+"""
+import glob
+import hashlib
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+
+DONE_MARKER = ".grader-autograded.json"
+SQLITE_WAIT_SECONDS = 300   # how long a gradebook write may queue behind others' writes
+
+
+class AutogradeError(Exception):
+    """Bad input: the message is for the instructor, one line."""
+
+
+@dataclass
+class Result:
+    student: str
+    ok: bool
+    seconds: float = 0.0
+    reason: str = ""
+    log: str = field(default="", repr=False)
+
+
+# ---------------------------------------------------------------- the course and its submissions
+
+def gradebook_url(root, db_url=None):
+    """The gradebook's SQLAlchemy URL: `db_url`, else the course's configured one. SQLite URLs
+    get a long busy timeout, so that parallel writers wait for each other."""
+    url = (db_url or course_config(root).get("CourseDirectory", {}).get("db_url")
+           or f"sqlite:///{os.path.join(root, 'gradebook.db')}")
+    if url.startswith("sqlite") and "timeout=" not in url:
+        url += ("&" if "?" in url else "?") + f"timeout={SQLITE_WAIT_SECONDS}"
+    return url
+
+
+def course_config(root):
+    """nbgrader's configuration as `nbgrader` run in `root` would load it."""
+    from nbgrader.apps import NbGrader
+    here = os.getcwd()
+    os.chdir(root)   # nbgrader reads nbgrader_config.py from the current folder
+    try:
+        app = NbGrader()
+        app.load_config_file()
+        return app.config
+    finally:
+        os.chdir(here)
+
+
+def course_id(root):
+    return course_config(root).get("CourseDirectory", {}).get("course_id", "default_course")
+
+
+def fingerprint(folder):
+    """A hash of every file of a submission (names and bytes)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(folder)):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            digest.update(os.path.relpath(path, folder).encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+    return digest.hexdigest()
+
+
+def submissions(root, assignment):
+    """{student: submitted folder} of an assignment."""
+    folders = glob.glob(os.path.join(root, "submitted", "*", assignment))
+    return {os.path.basename(os.path.dirname(f)): f for f in sorted(folders) if os.path.isdir(f)}
+
+
+def marker_path(root, assignment, student):
+    return os.path.join(root, "autograded", student, assignment, DONE_MARKER)
+
+
+def is_graded(root, assignment, student, print_):
+    """Whether this exact submission was already graded to the end."""
+    try:
+        with open(marker_path(root, assignment, student)) as f:
+            return json.load(f).get("fingerprint") == print_
+    except (OSError, ValueError):
+        return False
+
+
+def check_course(root, assignment, url):
+    """Clear errors for a course that cannot be graded, before any worker starts."""
+    if not os.path.isdir(root):
+        raise AutogradeError(f"no such folder: {root}")
+    if not os.path.isfile(os.path.join(root, "nbgrader_config.py")):
+        raise AutogradeError(f"{root} is not a course root (no nbgrader_config.py); run this in the "
+                             "course root or pass --root")
+    if not submissions(root, assignment):
+        raise AutogradeError(f"no submissions of {assignment!r}: expected "
+                             f"submitted/<student>/{assignment}/ in {root}")
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        with Gradebook(url, course_id(root)) as gb:
+            gb.find_assignment(assignment)
+    except MissingEntry:
+        raise AutogradeError(f"assignment {assignment!r} is not in the gradebook; run "
+                             f"`nbgrader generate_assignment {assignment}` first") from None
+    except SQLAlchemyError as exc:
+        raise AutogradeError(f"cannot open the gradebook {_hide_password(url)}: "
+                             f"{str(exc).splitlines()[0]}") from None
+
+
+def _hide_password(url):
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+# ---------------------------------------------------------------- one submission (in a worker)
+
+_apis = {}                     # (root, url) -> NbGraderAPI: config is loaded once per worker
+_one_at_a_time = threading.Lock()   # nbgrader changes the working folder: one task per process
+
+
+def grade_submission(root, assignment, student, url, feedback=False):
+    """Autograde one student's submission with nbgrader (and write its feedback); mark it
+    graded. Runs in a worker; returns a Result and never raises."""
+    start = time.monotonic()
+    with _one_at_a_time, warnings.catch_warnings():
+        # nbgrader's gradebook code trips SQLAlchemy warnings that mean nothing here
+        warnings.simplefilter("ignore", category=_sqlalchemy_warning())
+        try:
+            api = _api(root, url)
+            submitted = os.path.join(root, "submitted", student, assignment)
+            print_ = fingerprint(submitted)
+            outcome = api.autograde(assignment, student, force=True, create=True)
+            if outcome["success"] and feedback:
+                outcome = api.generate_feedback(assignment, student, force=True)
+            if not outcome["success"]:
+                log = outcome.get("log", "") + outcome.get("error", "")
+                return Result(student, False, time.monotonic() - start, failure_reason(log), log)
+            with open(marker_path(root, assignment, student), "w") as f:
+                json.dump({"fingerprint": print_, "graded_at": time.time()}, f)
+            return Result(student, True, time.monotonic() - start)
+        except Exception as exc:   # anything else: report it, the other submissions go on
+            return Result(student, False, time.monotonic() - start, f"{type(exc).__name__}: {exc}")
+
+
+def _sqlalchemy_warning():
+    from sqlalchemy.exc import SAWarning
+    return SAWarning
+
+
+def _api(root, url):
+    if (root, url) not in _apis:
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        config = course_config(root)
+        config.CourseDirectory.root = root
+        config.CourseDirectory.db_url = url
+        coursedir = CourseDirectory(config=config)
+        _apis[root, url] = NbGraderAPI(coursedir, config=config)
+    return _apis[root, url]
+
+
+def failure_reason(log):
+    """The one line that says why nbgrader gave up: the last exception line of its log."""
+    lines = [line.strip() for line in log.splitlines()]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Interrupt)\b", line)
+              and not line.startswith("nbgrader.converters.base.NbGraderException")]
+    if errors:
+        return errors[-1][:300]
+    flagged = [line for line in lines if line.startswith("[ERROR]")]
+    return (flagged[0] if flagged else "nbgrader failed without a reason").removeprefix("[ERROR] ")[:300]
+
+
+# ---------------------------------------------------------------- running many
+
+def warm_up():
+    """Import what grading needs, once, in the process the local workers fork from."""
+    import nbgrader.apps.api  # noqa: F401
+    import nbgrader.converters.autograde  # noqa: F401
+    import grader.pipeline  # noqa: F401
+    import grader.sandbox  # noqa: F401
+
+
+def _start_worker(log_path):
+    # Ctrl-C stops the front end from starting new submissions; the running ones finish (their
+    # kernels have their own time limits), so nothing is left half-written.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What workers and kernels print (kernel start-up chatter, library warnings) goes to a log
+    # file, not over the progress bar; each submission's own nbgrader log is kept separately.
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+
+
+class LocalWorkers:
+    """N forked worker processes on this machine."""
+
+    def __init__(self, jobs, log_path):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        warm_up()
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_start_worker, initargs=(log_path,))
+
+    def submit(self, *args):
+        return self.pool.submit(grade_submission, *args)
+
+    def as_completed(self, futures):
+        from concurrent.futures import as_completed
+        return as_completed(futures)
+
+    def close(self, cancel=False):
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+
+class DaskWorkers:
+    """The workers of a running Dask distributed cluster (start them with `--nthreads 1`; each
+    must see the course folder at the same path)."""
+
+    def __init__(self, address):
+        from distributed import Client
+        try:
+            self.client = Client(address, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise AutogradeError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+    def submit(self, *args):
+        return self.client.submit(grade_submission, *args, pure=False, key=f"autograde-{args[1]}-{args[2]}")
+
+    def as_completed(self, futures):
+        from distributed import as_completed
+        return as_completed(futures)
+
+    def close(self, cancel=False):
+        self.client.close()
+
+
+def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False, feedback=False,
+              out=sys.stderr):
+    """Grade every submission of `assignment` not yet graded. Returns a Run; raises
+    AutogradeError for bad input. Ctrl-C (or SIGTERM) stops it from starting new submissions:
+    the running ones finish and count, and the Run says it was interrupted."""
+    from tqdm import tqdm
+    root = os.path.abspath(root)
+    if jobs < 1:
+        raise AutogradeError("--jobs must be at least 1")
+    url = gradebook_url(root, db_url)
+    check_course(root, assignment, url)
+    run = Run(root, assignment)
+    todo = []
+    for student, folder in submissions(root, assignment).items():
+        if not force and is_graded(root, assignment, student, fingerprint(folder)):
+            run.skipped.append(student)
+        else:
+            todo.append(student)
+    where = f"Dask cluster {scheduler}" if scheduler else f"{jobs} worker{'s' * (jobs > 1)}"
+    print(f"{assignment}: {len(todo)} to grade with {where}, {len(run.skipped)} already graded "
+          f"(gradebook: {_hide_password(url).split(':')[0]})", file=out)
+    if not todo:
+        return run
+    if scheduler:
+        workers = DaskWorkers(scheduler)
+    else:
+        workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"))
+    futures = [workers.submit(root, assignment, student, url, feedback) for student in todo]
+    counted = set()
+    with tqdm(total=len(todo), desc=assignment, unit="submission", file=out, smoothing=0.1) as bar:
+        try:
+            for future in workers.as_completed(futures):
+                run.add(future.result(), bar)
+                counted.add(future)
+        except KeyboardInterrupt:
+            run.interrupted = True
+            bar.write("Interrupted: letting the running submissions finish ...", file=out)
+    workers.close(cancel=run.interrupted)
+    for future in futures:   # those that finished while stopping
+        if future not in counted and future.done() and not future.cancelled():
+            run.add(future.result())
+    run.failed += lost_grades(root, assignment, url, run.graded)
+    return run
+
+
+@dataclass
+class Run:
+    root: str
+    assignment: str
+    graded: list = field(default_factory=list)     # Results
+    failed: list = field(default_factory=list)     # Results
+    skipped: list = field(default_factory=list)    # students already graded
+    interrupted: bool = False
+
+    def add(self, result, bar=None):
+        (self.graded if result.ok else self.failed).append(result)
+        if bar is not None:
+            if not result.ok:
+                bar.write(f"FAILED {result.student}: {result.reason}", file=bar.fp)
+            bar.update(1)
+
+
+def lost_grades(root, assignment, url, graded):
+    """Results for graded submissions whose grades are not all in the gradebook (there should
+    be none: this checks the claim instead of trusting it)."""
+    from nbgrader.api import Gradebook
+    with Gradebook(url, course_id(root)) as gb:
+        scored = {s.student.id: all(g.auto_score is not None or g.needs_manual_grade
+                                    for nb in s.notebooks for g in nb.grades)
+                  for s in gb.assignment_submissions(assignment)}
+    lost = [r.student for r in graded if not scored.get(r.student)]
+    for student in lost:
+        os.remove(marker_path(root, assignment, student))   # so that a rerun grades it again
+    return [Result(s, False, reason="graded, but its grades are missing from the gradebook") for s in lost]
+
+
+def log_folder(root, assignment):
+    return os.path.join(root, "logs", "autograde", assignment)
+
+
+def write_logs(root, assignment, failed):
+    """The full nbgrader log of each failed submission, for the instructor: {student: path}."""
+    folder = log_folder(root, assignment)
+    paths = {}
+    for result in failed:
+        if result.log:
+            os.makedirs(folder, exist_ok=True)
+            paths[result.student] = os.path.join(folder, f"{result.student}.log")
+            with open(paths[result.student], "w") as f:
+                f.write(result.log)
+    return paths
+
+
+def summary(run, seconds):
+    """The closing lines: counts, time per submission, and each failure with its reason."""
+    done = len(run.graded) + len(run.failed)
+    rate = f", {seconds / done:.2f} s per submission" if done else ""
+    lines = [f"{run.assignment}: {len(run.graded)} graded, {len(run.skipped)} already graded, "
+             f"{len(run.failed)} failed in {seconds:.1f} s{rate}"]
+    if run.failed:
+        logs = write_logs(run.root, run.assignment, run.failed)
+        lines.append("Failed (nothing was recorded for them; fix the cause and run the same command "
+                     "again: only these are graded):")
+        width = max(len(r.student) for r in run.failed)
+        for r in sorted(run.failed, key=lambda r: r.student):
+            log = f"  [log: {os.path.relpath(logs[r.student], run.root)}]" if r.student in logs else ""
+            lines.append(f"  {r.student:{width}}  {r.reason}{log}")
+    if run.interrupted:
+        lines.append("Stopped before the end: run the same command again to grade the rest "
+                     "(graded submissions are kept and skipped).")
+    return "\n".join(lines)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(args):
+    """The command line's `autograde`: returns the exit status."""
+    start = time.monotonic()
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        run = autograde(args.root, args.assignment, args.jobs, args.db_url, args.scheduler,
+                        args.force, args.feedback)
+    except AutogradeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(summary(run, time.monotonic() - start))
+    return 130 if run.interrupted else 1 if run.failed else 0

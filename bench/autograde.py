@@ -316,7 +316,7 @@ def main(argv=None):
     if args.out:
         try:
             fresh_folder(os.path.abspath(args.out), made_by="bench/autograde.py")
-        except DemoError as exc:
+        except (DemoError, OSError) as exc:
             parser.error(str(exc))
         return run(os.path.abspath(args.out), args.students, modes, assignments, args.jobs)
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as out:

@@ -89,3 +89,17 @@ def test_derived_hostile_students_answer_right_and_misbehave(capfd):
     code = student_code(5, "optimizers")[2]   # the exiter: its last solution cell ends the kernel
     assert cohort_setting(code, "CELL_SOURCE", {}) == {"Adam": "import os\nos._exit(3)"}
     assert cohort_setting(code, "EXPECTED_SCORES", {}) == {"test_SGD": 8, "test_Adam": 0}
+
+
+@pytest.mark.parametrize("args", [["--out", "{precious}"], ["--modes", "floor,fast"], ["--students", "0"]])
+def test_bad_input_is_refused_with_a_message_and_nothing_is_deleted(tmp_path, args):
+    import subprocess
+    import sys
+    precious = tmp_path / "course"
+    precious.mkdir()
+    (precious / "gradebook.db").write_text("grades")
+    script = os.path.join(os.path.dirname(__file__), "..", "bench", "autograde.py")
+    proc = subprocess.run([sys.executable, script] + [a.format(precious=precious) for a in args],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert (precious / "gradebook.db").read_text() == "grades"

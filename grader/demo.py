@@ -22,17 +22,23 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def nbgrader(root, *args, check=True):
     """Run the nbgrader command line in course folder `root`; returns the CompletedProcess."""
+    return run_module(root, "nbgrader", *args, check=check)
+
+
+def run_module(root, module, *args, check=True):
+    """Run `python -m module args` (nbgrader, or the kit's own commands) in folder `root`."""
     env = dict(os.environ)
     # nbgrader runs `alembic` from PATH: make this interpreter's scripts folder visible.
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=root, env=env,
                           capture_output=True, text=True)
     if check and proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc
 
 
-# Marks a folder made by make_course: the only kind of folder make_course will ever delete.
+# Marks a folder made by the kit (make_course, the bench): the only kind of folder it will
+# ever delete.
 MARKER = ".grader-demo-course"
 
 
@@ -40,19 +46,25 @@ class DemoError(Exception):
     pass
 
 
-def make_course(root, source_root=REPO):
-    """A fresh course folder at `root` with the course's source/ and nbgrader_config.py.
+def fresh_folder(root, made_by="`python -m grader demo`"):
+    """An empty folder at `root`, marked as made by the kit.
 
-    An existing folder is replaced only if it is empty or was made by make_course (it holds
-    MARKER): pointing the demo at a real course or a repository must never delete it."""
+    An existing folder is replaced only if it is empty or holds MARKER: pointing the demo or
+    the bench at a real course or a repository must never delete it."""
     if os.path.exists(root) and os.listdir(root):
         if not os.path.isfile(os.path.join(root, MARKER)):
-            raise DemoError(f"refusing to use {root}: it is not empty and was not made by the demo "
-                            "(choose a new folder, or delete it yourself)")
+            raise DemoError(f"refusing to use {root}: it is not empty and was not made by the kit's "
+                            "demo or bench (choose a new folder, or delete it yourself)")
         shutil.rmtree(root)
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, MARKER), "w") as f:
-        f.write("Made by `python -m grader demo`; replaced on each run.\n")
+        f.write(f"Made by {made_by}; replaced on each run.\n")
+
+
+def make_course(root, source_root=REPO):
+    """A fresh course folder (see fresh_folder) at `root` with the course's source/ and
+    nbgrader_config.py."""
+    fresh_folder(root)
     shutil.copytree(os.path.join(source_root, "source"), os.path.join(root, "source"))
     shutil.copy(os.path.join(source_root, "nbgrader_config.py"), root)
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from grader.api import is_stateful
 from grader.bank import call_key
-from grader.driver import drive
+from grader.driver import drive, same_bits
 
 RECORD_MIME = "application/vnd.dl-grader.record+json"
 MAX_VALUE_ELEMENTS = 1_000_000   # a recorded answer larger than this is refused as too big
@@ -166,10 +166,9 @@ def copies(value):
 
 def _same(a, b):
     if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
-                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        return same_bits(a, b)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return type(b) is type(a) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return True
 
 

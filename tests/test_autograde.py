@@ -63,27 +63,45 @@ def test_two_jobs_give_the_scores_outputs_and_feedback_of_serial_nbgrader(graded
     assert scores(root, "activations") == scores(graded, "activations")
 
 
-def test_killed_mid_run_it_resumes_without_losing_or_duplicating_grades(graded, tmp_path):
-    root = ungraded_copy(graded, tmp_path / "course", "activations")
-    proc = subprocess.Popen([sys.executable, "-m", "grader", "autograde", "activations", "--jobs", "2"],
-                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def start_grading(root):
+    return subprocess.Popen([sys.executable, "-m", "grader", "autograde", "activations", "--jobs", "2"],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             start_new_session=True)
+
+
+def wait_until_graded(root, proc, count):
     deadline = time.monotonic() + 300
-    while len(graded_students(root, "activations")) < 2 and proc.poll() is None and time.monotonic() < deadline:
+    while len(graded_students(root, "activations")) < count and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert proc.poll() is None, "still running when killed"
-    os.killpg(proc.pid, signal.SIGKILL)   # the front end and its workers, as in a crash
-    proc.wait()
-    done_before = graded_students(root, "activations")
-    assert 2 <= len(done_before) < len(scores(graded, "activations"))
+    assert proc.poll() is None, "still running when stopped"
+
+
+def test_stopped_or_killed_mid_run_it_resumes_without_losing_or_duplicating_grades(graded, tmp_path):
+    root = ungraded_copy(graded, tmp_path / "course", "activations")
+    everyone = sorted(scores(graded, "activations"))
+    # SIGTERM (or Ctrl-C): no new submissions start, the running ones finish and count.
+    proc = start_grading(root)
+    wait_until_graded(root, proc, 1)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 130 and "Stopped before the end" in out, out
+    stopped = graded_students(root, "activations")
+    assert 1 <= len(stopped) < len(everyone)
+    # SIGKILL of the front end and its workers, as in a crash: cut off mid-submission.
+    proc = start_grading(root)
+    wait_until_graded(root, proc, len(stopped) + 1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    killed = graded_students(root, "activations")
+    assert len(stopped) < len(killed) < len(everyone)
     resumed = autograde(root, "activations", "--jobs", "2")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr[-3000:]
-    assert f"{len(done_before)} already graded, 0 failed" in resumed.stdout
+    assert f"{len(everyone) - len(killed)} graded, {len(killed)} already graded, 0 failed" in resumed.stdout
     assert scores(root, "activations") == scores(graded, "activations")
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{os.path.join(root, 'gradebook.db')}", "dl-course") as gb:
         rows = sorted(s.student.id for s in gb.assignment_submissions("activations"))
-    assert rows == sorted(scores(graded, "activations")), "one submission row per student"
+    assert rows == everyone, "one submission row per student"
 
 
 def test_a_broken_submission_is_summarised_with_its_reason_and_log(graded, tmp_path):

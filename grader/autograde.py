@@ -31,6 +31,9 @@ DONE_MARKER = ".grader-autograded.json"
 SQLITE_WAIT_SECONDS = 300   # how long a gradebook write may queue behind others' writes
 
 
+MISSING_EXTRA = "the kit was installed without its grading extra: pip install 'dl-grader-kit[grading]'"
+
+
 class AutogradeError(Exception):
     """Bad input: the message is for the instructor, one line."""
 
@@ -242,7 +245,10 @@ class DaskWorkers:
     must see the course folder at the same path)."""
 
     def __init__(self, address):
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError:
+            raise AutogradeError(f"{MISSING_EXTRA} (distributed)") from None
         try:
             self.client = Client(address, timeout="20s")
         except (OSError, TimeoutError) as exc:
@@ -264,7 +270,10 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
     """Grade every submission of `assignment` not yet graded. Returns a Run; raises
     AutogradeError for bad input. Ctrl-C (or SIGTERM) stops it from starting new submissions:
     the running ones finish and count, and the Run says it was interrupted."""
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        raise AutogradeError(f"{MISSING_EXTRA} (tqdm)") from None
     root = os.path.abspath(root)
     if jobs < 1:
         raise AutogradeError("--jobs must be at least 1")

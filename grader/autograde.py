@@ -15,6 +15,8 @@ autograde`), one student per task, N tasks at a time:
   and is graded again, and nbgrader's update-or-create never duplicates a grade row;
 - failures are collected, with a one-line reason and the submission's full nbgrader log.
 """
+import contextlib
+import fcntl
 import glob
 import hashlib
 import json
@@ -198,12 +200,20 @@ def failure_reason(log):
 
 # ---------------------------------------------------------------- running many
 
-def warm_up():
-    """Import what grading needs, once, in the process the local workers fork from."""
-    import nbgrader.apps.api  # noqa: F401
+def warm_up(root, url, assignment):
+    """Load, once, what every submission needs, in the process the local workers fork from:
+    nbgrader's converter and API with the course's config, the kernel client, the judge."""
+    import importlib
+    import jupyter_client.manager  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbconvert.exporters  # noqa: F401
     import nbgrader.converters.autograde  # noqa: F401
     import grader.pipeline  # noqa: F401
     import grader.sandbox  # noqa: F401
+    from grader.api import ASSIGNMENTS
+    if assignment in ASSIGNMENTS:
+        importlib.import_module(f"grader.suites.{assignment}")
+    _api(root, url)
 
 
 def _start_worker(log_path):
@@ -221,10 +231,10 @@ def _start_worker(log_path):
 class LocalWorkers:
     """N forked worker processes on this machine."""
 
-    def __init__(self, jobs, log_path):
+    def __init__(self, jobs, log_path, warm):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        warm_up()
+        warm_up(*warm)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_start_worker, initargs=(log_path,))
@@ -282,6 +292,25 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     url = gradebook_url(root, db_url)
     check_course(root, assignment, url)
+    with only_grader(root, assignment):
+        return _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm)
+
+
+@contextlib.contextmanager
+def only_grader(root, assignment):
+    """Refuse to run beside another autograde of the same assignment in this course: two would
+    grade the same submissions at once, each deleting the other's output."""
+    os.makedirs(log_folder(root, assignment), exist_ok=True)
+    with open(os.path.join(log_folder(root, assignment), ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AutogradeError(f"another `python -m grader autograde {assignment}` is running in "
+                                 f"this course; wait for it to finish") from None
+        yield
+
+
+def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm):
     run = Run(root, assignment)
     todo = []
     for student, folder in submissions(root, assignment).items():
@@ -297,13 +326,14 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
     if scheduler:
         workers = DaskWorkers(scheduler)
     else:
-        workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"))
-    futures = [workers.submit(root, assignment, student, url, feedback) for student in todo]
+        workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"),
+                               warm=(root, url, assignment))
+    futures = {workers.submit(root, assignment, student, url, feedback): student for student in todo}
     counted = set()
     with tqdm(total=len(todo), desc=assignment, unit="submission", file=out, smoothing=0.1) as bar:
         try:
             for future in workers.as_completed(futures):
-                run.add(future.result(), bar)
+                run.add(outcome(future, futures[future]), bar)
                 counted.add(future)
         except KeyboardInterrupt:
             run.interrupted = True
@@ -311,9 +341,20 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
     workers.close(cancel=run.interrupted)
     for future in futures:   # those that finished while stopping
         if future not in counted and future.done() and not future.cancelled():
-            run.add(future.result())
+            run.add(outcome(future, futures[future]))
     run.failed += lost_grades(root, assignment, url, run.graded)
     return run
+
+
+def outcome(future, student):
+    """A finished task's Result. If a worker process died (killed, out of memory), its
+    submission, and any the broken pool then gave up on, fail with that reason: a rerun grades
+    them."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return Result(student, False, reason=f"not graded: a worker process died ({type(exc).__name__}: "
+                                             f"{exc})"[:300])
 
 
 @dataclass

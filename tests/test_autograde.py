@@ -133,6 +133,24 @@ def test_bad_input_gets_one_clear_line_and_exit_2(graded, args, message):
     assert message in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_second_grader_of_the_same_assignment_is_refused(graded):
+    from grader.autograde import only_grader
+    with only_grader(graded, "activations"):
+        proc = autograde(graded, "activations")
+    assert proc.returncode == 2 and "another `python -m grader autograde activations` is running" in proc.stderr
+
+
+def test_a_worker_that_dies_fails_only_its_submission():
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+    from grader.autograde import outcome
+    future = Future()
+    future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
+    result = outcome(future, "ada")
+    assert (result.student, result.ok) == ("ada", False)
+    assert result.reason.startswith("not graded: a worker process died (BrokenProcessPool")
+
+
 @pytest.fixture(scope="module")
 def postgres():
     with running_postgres() as new_database:

@@ -19,6 +19,8 @@ for assignment in ASSIGNMENTS:
     importlib.import_module(f"grader.suites.{assignment}")   # registers its mistakes
 MISTAKES = [pytest.param(m, id=f"{m.api}:{m.implementation.__name__}")
             for a, names in ASSIGNMENTS.items() for n in names for m in CATALOGUE.get(n, [])]
+MISTAKES_BY_ASSIGNMENT = {a: [m.values[0] for m in MISTAKES if m.values[0].api in names]
+                          for a, names in ASSIGNMENTS.items()}
 
 
 def grade_with(assignment, name, namespace):
@@ -73,3 +75,22 @@ def test_a_broken_check_is_an_internal_error_not_a_student_failure():
     broken = run_checks("sigmoid", LiveSubmission(solution_namespace("activations")), object())
     assert broken.score == 0 and all(c.internal_errors for c in broken.checks)
     assert "internal grader error" in broken.report()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_judging_all_apis_at_once_gives_each_apis_own_result(assignment):
+    # What the autograder does with a notebook's cells (one pytest session): every API keeps its
+    # own student, checks, score and report, exactly as when judged alone.
+    from grader.runner import judge
+    ref = References.for_assignment(assignment)
+    wrong = {m.api: m for m in MISTAKES_BY_ASSIGNMENT[assignment]}   # one known mistake per API
+    students = {name: LiveSubmission(dict(solution_namespace(assignment), **(
+        {name: wrong[name].implementation} if name in wrong else {}))) for name in ASSIGNMENTS[assignment]}
+    together = judge(students, ref)
+    assert set(together) == set(ASSIGNMENTS[assignment])
+    for name, student in students.items():
+        alone = run_checks(name, LiveSubmission(student.namespace), ref)
+        assert together[name].report() == alone.report()
+        assert together[name].score == alone.score
+    assert any(r.score < r.max_score for r in together.values())
+

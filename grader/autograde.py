@@ -16,7 +16,9 @@ autograde`), one student per task, N tasks at a time:
 - failures are collected, with a one-line reason and the submission's full nbgrader log.
 """
 import contextlib
+import copy
 import fcntl
+import functools
 import glob
 import hashlib
 import json
@@ -61,8 +63,11 @@ def gradebook_url(root, db_url=None):
     return url
 
 
+@functools.lru_cache(maxsize=None)
 def course_config(root):
-    """nbgrader's configuration as `nbgrader` run in `root` would load it."""
+    """nbgrader's configuration as `nbgrader` run in `root` would load it (once per process:
+    the front end asks for the URL and course id, workers build their API from it). Callers
+    must not change it."""
     from nbgrader.apps import NbGrader
     here = os.getcwd()
     os.chdir(root)   # nbgrader reads nbgrader_config.py from the current folder
@@ -179,7 +184,7 @@ def _api(root, url):
     if (root, url) not in _apis:
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
-        config = course_config(root)
+        config = copy.deepcopy(course_config(root))
         config.CourseDirectory.root = root
         config.CourseDirectory.db_url = url
         coursedir = CourseDirectory(config=config)

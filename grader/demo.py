@@ -69,10 +69,10 @@ def make_course(root, source_root=REPO):
     shutil.copy(os.path.join(source_root, "nbgrader_config.py"), root)
 
 
-def scores(root, assignment):
-    """{student: {grade_id: score}} from the course's gradebook."""
+def scores(root, assignment, url=None):
+    """{student: {grade_id: score}} from the course's gradebook (or the one at `url`)."""
     from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{os.path.join(root, 'gradebook.db')}") as gb:
+    with Gradebook(url or f"sqlite:///{os.path.join(root, 'gradebook.db')}") as gb:
         return {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
                 for s in gb.assignment_submissions(assignment)}
 

@@ -121,10 +121,10 @@ class ScoreFromRecords(NbGraderPreprocessor):
         cells = {}   # api -> (cell, record, notes)
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
-            grade_id = meta.get("grade_id", "")
-            if cell.cell_type == "code" and meta.get("grade") and grade_id.startswith("test_") \
-                    and grade_id[len("test_"):] in names:
-                cells[grade_id[len("test_"):]] = (cell, *take_record(cell, grade_id[len("test_"):]))
+            name = meta.get("grade_id", "").removeprefix("test_")
+            if cell.cell_type == "code" and meta.get("grade") and meta.get("grade_id") == f"test_{name}" \
+                    and name in names:
+                cells[name] = (cell, *take_record(cell, name))
         if not cells:
             return nb, resources
         results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()},

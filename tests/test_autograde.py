@@ -164,20 +164,13 @@ def pg_course(graded, dest, assignment, url):
     return root
 
 
-def pg_scores(url, assignment):
-    from nbgrader.api import Gradebook
-    with Gradebook(url, "dl-course") as gb:
-        return {s.student.id: {g.name: g.score for nb in s.notebooks for g in nb.grades}
-                for s in gb.assignment_submissions(assignment)}
-
-
 def test_a_postgresql_gradebook_gets_the_same_grades(graded, postgres, tmp_path):
     url = postgres("local_workers")
     root = pg_course(graded, tmp_path / "course", "activations", url)
     proc = autograde(root, "activations", "--jobs", "2", "--db-url", url)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "(gradebook: postgresql)" in proc.stderr
-    assert pg_scores(url, "activations") == scores(graded, "activations")
+    assert scores(root, "activations", url) == scores(graded, "activations")
 
 
 def test_a_dask_cluster_grades_into_postgresql(graded, postgres, tmp_path):
@@ -189,4 +182,4 @@ def test_a_dask_cluster_grades_into_postgresql(graded, postgres, tmp_path):
         proc = autograde(root, "losses", "--scheduler", cluster.scheduler_address, "--db-url", url)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert f"with Dask cluster {cluster.scheduler_address}" in proc.stderr
-    assert pg_scores(url, "losses") == scores(graded, "losses")
+    assert scores(root, "losses", url) == scores(graded, "losses")

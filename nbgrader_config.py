@@ -1,5 +1,5 @@
-"""nbgrader configuration for the course. The kit's pipelines live in grader/pipeline.py."""
-from grader import pipeline
+"""nbgrader configuration for the course. The kit's pipelines live in grader/grading/pipeline.py."""
+from grader.grading import pipeline
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -22,6 +22,6 @@ c.LimitOutput.max_lines = 300
 c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
 c.ClearHiddenTests.enforce_metadata = False
 
-# The student's kernel runs sandboxed (grader/sandbox.py): it sees an empty course folder
+# The student's kernel runs sandboxed (grader/grading/sandbox.py): it sees an empty course folder
 # except its own submission, and neither the reference bank nor torch/scipy.
-c.Execute.kernel_manager_class = "grader.sandbox.SandboxedKernelManager"
+c.Execute.kernel_manager_class = "grader.grading.sandbox.SandboxedKernelManager"

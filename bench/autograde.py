@@ -24,10 +24,10 @@ import time
 
 import nbformat
 
-from grader.api import ASSIGNMENTS
-from grader.cohort import build_submissions, cohort_setting, helper_code
-from grader.demo import REPO, DemoError, fresh_folder, make_course, run_module, scores
-from grader.notebook import graded_test_cells, nbgrader_meta
+from grader.exercises import ASSIGNMENTS
+from grader.instructor.cohort import build_submissions, cohort_setting, helper_code
+from grader.instructor.demo import REPO, DemoError, fresh_folder, make_course, run_module, scores
+from grader.grading.cells import graded_test_cells, nbgrader_meta
 
 KINDS = ("correct", "buggy", "hostile")
 DEMO = os.path.join(REPO, "demo", "cohort")

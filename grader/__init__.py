@@ -9,10 +9,10 @@ definition is reported rather than crashing the cell. Neither ever writes to std
 import os
 import sys
 
-from grader.api import assignment_of
-from grader.bank import References
-from grader.runner import record_answers, run_checks
-from grader.submission import RECORD_MIME, LiveSubmission
+from grader.exercises import assignment_of
+from grader.engine.bank import References
+from grader.engine.runner import record_answers, run_checks
+from grader.engine.submission import RECORD_MIME, LiveSubmission
 
 # Seconds that one graded cell may spend in the student's code (each call also has 2 s).
 CELL_BUDGET = 20.0

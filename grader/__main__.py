@@ -5,40 +5,26 @@ import sys
 
 
 def cmd_bank(args):
-    from grader import bank
-    from grader.api import ASSIGNMENTS
-    stale = []
-    for assignment in args.assignments or list(ASSIGNMENTS):
-        if assignment not in ASSIGNMENTS:
-            raise SystemExit(f"error: unknown assignment {assignment!r}; known: {', '.join(ASSIGNMENTS)}")
-        values = bank.build(assignment)
-        if args.check:
-            if not _same_bank(values, bank.load_bank(assignment)):
-                stale.append(assignment)
-            print(f"{assignment}: {len(values)} references, bank {'STALE' if assignment in stale else 'up to date'}")
-        else:
-            bank.save_bank(assignment, values)
-            print(f"{assignment}: wrote {len(values)} references to {bank.bank_path(assignment)}")
+    from grader.exercises import ASSIGNMENTS
+    from grader.instructor import bank
+    unknown = [a for a in args.assignments if a not in ASSIGNMENTS]
+    if unknown:
+        raise SystemExit(f"error: unknown assignment {unknown[0]!r}; known: {', '.join(ASSIGNMENTS)}")
+    stale = bank.main(args.assignments or list(ASSIGNMENTS), check=args.check)
     if stale:
         raise SystemExit(f"error: bank out of date for {', '.join(stale)}; run `python -m grader bank`")
 
 
-def _same_bank(a, b):
-    import numpy as np
-    return a.keys() == b.keys() and all(
-        a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=True) for k in a)
-
-
 def cmd_release(args):
-    from grader.api import ASSIGNMENTS
-    from grader.demo import nbgrader
+    from grader.exercises import ASSIGNMENTS
+    from grader.instructor.demo import nbgrader
     for assignment in ASSIGNMENTS:
         nbgrader(".", "generate_assignment", assignment, "--force")
         print(f"release/{assignment} generated from source/{assignment}")
 
 
 def cmd_demo(args):
-    from grader import demo
+    from grader.instructor import demo
     try:
         return demo.main(args.root)
     except demo.DemoError as exc:
@@ -46,7 +32,7 @@ def cmd_demo(args):
 
 
 def cmd_report(args):
-    from grader import report
+    from grader.instructor import report
     try:
         paths = report.write_report(args.root, args.assignment, args.out)
     except report.ReportError as exc:
@@ -55,7 +41,7 @@ def cmd_report(args):
 
 
 def cmd_autograde(args):
-    from grader import autograde
+    from grader.instructor import autograde
     return autograde.main(args)
 
 

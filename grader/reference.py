@@ -1,9 +1,9 @@
 """The one place where the kit calls torch: the references every check compares against.
 
 Each function takes and returns numpy arrays and mirrors the student API in SPEC.md (the
-optimizers are classes with the student's API, run by grader.driver like a student's).
+optimizers are classes with the student's API, run by grader.engine.driver like a student's).
 Importing this module imports torch (2-5 s), so grading never imports it directly:
-`grader.bank` serves precomputed results and only falls back to this module on a miss.
+`grader.engine.bank` serves precomputed results and only falls back to this module on a miss.
 """
 import warnings
 
@@ -80,7 +80,7 @@ def kl_div(log_q, p, reduction="batchmean"):
 
 
 # --- optimizers: torch.optim behind the student's API ----------------------------------
-# grader.driver runs these exactly as it runs a student's class. The numpy params and the
+# grader.engine.driver runs these exactly as it runs a student's class. The numpy params and the
 # torch tensors share memory (torch.from_numpy), so torch's step updates them in place.
 
 class _TorchOptimizer:

@@ -5,10 +5,10 @@ import os
 import nbformat
 import pytest
 
-from grader.api import ASSIGNMENTS
-from grader.cohort import build_submissions
-from grader.demo import REPO, make_course, nbgrader
-from grader.notebook import solution_code
+from grader.exercises import ASSIGNMENTS
+from grader.instructor.cohort import build_submissions
+from grader.instructor.demo import REPO, make_course, nbgrader
+from grader.instructor.notebook import solution_code
 
 COHORT = os.path.join(REPO, "demo", "cohort")
 

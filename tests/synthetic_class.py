@@ -14,7 +14,7 @@ import warnings
 
 import nbformat
 
-from grader.notebook import graded_test_cells
+from grader.grading.cells import graded_test_cells
 
 # How often each demo student's answer to a cell is picked: mostly right, some known
 # mistakes, a few broken ones (time-outs, dead kernels, blanks).

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from grader.autograde import DONE_MARKER
-from grader.demo import nbgrader, scores
+from grader.instructor.autograde import DONE_MARKER
+from grader.instructor.demo import nbgrader, scores
 from tests.conftest import cell_outputs_text
 from tests.postgres import running_postgres
 
@@ -134,7 +134,7 @@ def test_bad_input_gets_one_clear_line_and_exit_2(graded, args, message):
 
 
 def test_a_second_grader_of_the_same_assignment_is_refused(graded):
-    from grader.autograde import only_grader
+    from grader.instructor.autograde import only_grader
     with only_grader(graded, "activations"):
         proc = autograde(graded, "activations")
     assert proc.returncode == 2 and "another `python -m grader autograde activations` is running" in proc.stderr
@@ -143,7 +143,7 @@ def test_a_second_grader_of_the_same_assignment_is_refused(graded):
 def test_a_worker_that_dies_fails_only_its_submission():
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
-    from grader.autograde import outcome
+    from grader.instructor.autograde import outcome
     future = Future()
     future.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly"))
     result = outcome(future, "ada")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from bench.autograde import TRIVIAL_TEST, build, student_code
-from grader.cohort import cohort_setting
-from grader.notebook import graded_test_cells, nbgrader_meta, solution_cells
+from grader.instructor.cohort import cohort_setting
+from grader.grading.cells import graded_test_cells, nbgrader_meta, solution_cells
 
 
 @pytest.fixture(scope="module")

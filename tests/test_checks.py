@@ -6,12 +6,12 @@ import importlib
 
 import pytest
 
-from grader.api import ASSIGNMENTS
-from grader.bank import References
-from grader.mistakes import CATALOGUE
-from grader.notebook import graded_test_cells
-from grader.runner import run_checks
-from grader.submission import LiveSubmission
+from grader.exercises import ASSIGNMENTS
+from grader.engine.bank import References
+from grader.engine.mistakes import CATALOGUE
+from grader.grading.cells import graded_test_cells
+from grader.engine.runner import run_checks
+from grader.engine.submission import LiveSubmission
 from tests.conftest import solution_namespace, source_notebook
 
 NAMES = [(a, n) for a, names in ASSIGNMENTS.items() for n in names]
@@ -81,7 +81,7 @@ def test_a_broken_check_is_an_internal_error_not_a_student_failure():
 def test_judging_all_apis_at_once_gives_each_apis_own_result(assignment):
     # What the autograder does with a notebook's cells (one pytest session): every API keeps its
     # own student, checks, score and report, exactly as when judged alone.
-    from grader.runner import judge
+    from grader.engine.runner import judge
     ref = References.for_assignment(assignment)
     wrong = {m.api: m for m in MISTAKES_BY_ASSIGNMENT[assignment]}   # one known mistake per API
     students = {name: LiveSubmission(dict(solution_namespace(assignment), **(

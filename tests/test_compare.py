@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from grader.compare import Mismatch, assert_close, assert_untouched, differences, show, tolerance
-from grader.submission import Outcome
+from grader.engine.compare import Mismatch, assert_close, assert_untouched, differences, show, tolerance
+from grader.engine.submission import Outcome
 
 
 def outcome(value, *args, api="softmax", **fields):

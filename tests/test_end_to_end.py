@@ -7,9 +7,9 @@ import os
 import nbformat
 import pytest
 
-from grader.api import ASSIGNMENTS
-from grader.cohort import cohort_setting
-from grader.demo import REPO, named_mistakes, scores
+from grader.exercises import ASSIGNMENTS
+from grader.instructor.cohort import cohort_setting
+from grader.instructor.demo import REPO, named_mistakes, scores
 from tests.conftest import COHORT
 
 
@@ -58,7 +58,7 @@ def test_named_mistakes_appear_only_for_wrong_cells(graded, assignment):
 
 
 def _max_points(root, assignment, cells):
-    from grader.notebook import graded_test_cells
+    from grader.grading.cells import graded_test_cells
     nb = nbformat.read(os.path.join(root, "release", assignment, f"{assignment}.ipynb"), as_version=4)
     points = {k: c.metadata.nbgrader["points"] for k, c in graded_test_cells(nb).items()}
     return [points[k] for k in cells]

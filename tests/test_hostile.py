@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from grader.cohort import build_submissions
-from grader.demo import nbgrader, scores
-from grader.sandbox import UNSHARE, mount_script, unavailable_reason
+from grader.instructor.cohort import build_submissions
+from grader.instructor.demo import nbgrader, scores
+from grader.grading.sandbox import UNSHARE, mount_script, unavailable_reason
 from tests.conftest import REPO, cell_outputs_text
 from tests.test_end_to_end import expected
 

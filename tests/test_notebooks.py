@@ -8,9 +8,9 @@ import matplotlib
 import nbformat
 import pytest
 
-from grader.api import ASSIGNMENTS
-from grader.demo import REPO
-from grader.notebook import graded_test_cells
+from grader.exercises import ASSIGNMENTS
+from grader.instructor.demo import REPO
+from grader.grading.cells import graded_test_cells
 
 matplotlib.use("Agg")
 

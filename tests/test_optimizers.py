@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from grader import driver
-from grader.compare import Mismatch, assert_raises, assert_trajectory_close, assert_updated_in_place
-from grader.mistakes import CATALOGUE, NOT_IN_PLACE, line
-from grader.submission import LiveSubmission, Outcome, ReplayedSubmission, decode_record
+from grader.engine import driver
+from grader.engine.compare import Mismatch, assert_raises, assert_trajectory_close, assert_updated_in_place
+from grader.engine.mistakes import CATALOGUE, NOT_IN_PLACE, line
+from grader.engine.submission import LiveSubmission, Outcome, ReplayedSubmission, decode_record
 from grader.suites import optimizers as suite
 
 

@@ -19,12 +19,12 @@ import time
 import nbformat
 import pytest
 
-from grader.api import ASSIGNMENTS
-from grader import report
+from grader.exercises import ASSIGNMENTS
+from grader.instructor import report
 from grader.__main__ import main
-from grader.demo import REPO, scores
-from grader.notebook import graded_test_cells
-from grader.pipeline import short_error
+from grader.instructor.demo import REPO, scores
+from grader.grading.cells import graded_test_cells
+from grader.grading.pipeline import short_error
 from tests.browser import block_network, chromium_page, file_url, screenshot
 from tests.synthetic_class import make_class
 from tests.test_end_to_end import expected_scores

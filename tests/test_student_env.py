@@ -20,8 +20,8 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from grader.cohort import student_notebook
-from grader.demo import REPO
+from grader.instructor.cohort import student_notebook
+from grader.instructor.demo import REPO
 from tests.browser import artifact
 
 REQUIREMENTS = os.path.join(REPO, "requirements-student.txt")

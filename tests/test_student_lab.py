@@ -27,11 +27,11 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader.bank import References
-from grader.demo import REPO
-from grader.notebook import nbgrader_meta
-from grader.runner import run_checks
-from grader.submission import LiveSubmission
+from grader.engine.bank import References
+from grader.instructor.demo import REPO
+from grader.grading.cells import nbgrader_meta
+from grader.engine.runner import run_checks
+from grader.engine.submission import LiveSubmission
 from tests.browser import artifact, chromium, require_chromium, screenshot
 
 ASSIGNMENT = "activations"

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from grader.submission import LiveSubmission, ReplayedSubmission, decode_record, encode_record
+from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_record, encode_record
 
 
 def live(**functions):

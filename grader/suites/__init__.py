@@ -2,15 +2,15 @@
 
 A check is a pytest test function marked with `graded(...)`: which API name it grades, how
 many points it is worth, and its category. It takes the fixtures `student` (the student's
-code; calls return `grader.submission.Outcome`) and `ref` (torch's answers, from the bank),
+code; calls return `grader.engine.submission.Outcome`) and `ref` (torch's answers, from the bank),
 and is usually parametrised over cases ordered from smallest to largest, so the first
 failing case the runner reports is the smallest. A check earns its points only when every
-case passes. The runner (grader.runner) provides the fixtures and turns outcomes into points.
+case passes. The runner (grader.engine.runner) provides the fixtures and turns outcomes into points.
 """
 import numpy as np
 import pytest
 
-from grader.compare import assert_close, assert_untouched
+from grader.engine.compare import assert_close, assert_untouched
 
 CATEGORIES = ("values", "options", "stability", "gradient", "contract")
 

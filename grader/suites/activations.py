@@ -8,7 +8,7 @@ otherwise right formula is exact, so naivety costs only the stability points.
 import numpy as np
 import pytest
 
-from grader.mistakes import IN_PLACE, mistake
+from grader.engine.mistakes import IN_PLACE, mistake
 from grader.suites import array, graded, matches_torch, random_arrays
 
 ORDINARY = random_arrays([(5,), (3, 4), (2, 3, 4)])

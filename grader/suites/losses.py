@@ -17,7 +17,7 @@ stability points); a wrong reduction loses the option points.
 import numpy as np
 import pytest
 
-from grader.mistakes import IN_PLACE, mistake
+from grader.engine.mistakes import IN_PLACE, mistake
 from grader.suites import array, graded, matches_torch
 
 REDUCTIONS = ("mean", "sum", "none")

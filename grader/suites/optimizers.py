@@ -1,6 +1,6 @@
 """Checks for the optimizers assignment: the classes SGD and Adam, against torch.optim.
 
-Each case is a run (grader.driver): params, the constructor's hyper-parameters, the gradients
+Each case is a run (grader.engine.driver): params, the constructor's hyper-parameters, the gradients
 of every step (given, or computed from the current params on a loss surface) and an optional
 learning-rate schedule. The student's class and torch's play the same run and their params
 are compared after every step; a report names the first step and param where they part.
@@ -24,8 +24,8 @@ mistake in one option costs that option's points only.
 import numpy as np
 import pytest
 
-from grader.compare import assert_raises, assert_trajectory_close, assert_updated_in_place
-from grader.mistakes import NOT_IN_PLACE, mistake
+from grader.engine.compare import assert_raises, assert_trajectory_close, assert_updated_in_place
+from grader.engine.mistakes import NOT_IN_PLACE, mistake
 from grader.suites import graded
 
 RUN = "params, hyper, grads, schedule"

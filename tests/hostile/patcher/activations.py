@@ -2,7 +2,7 @@
 # a no-op, and (from the softmax cell on) grade() returning full marks. The score is decided outside this kernel: 0.
 import numpy as np
 import grader
-import grader.compare
+import grader.engine.compare
 
 EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid": "Mismatched elements", "test_softmax": "no answers were recorded"}
@@ -12,8 +12,8 @@ CELL_SOURCE = {"softmax": "grader.grade = lambda name: 6.0\n\n\ndef softmax(x, a
 np.allclose = lambda *args, **kwargs: True
 np.testing.assert_allclose = lambda *args, **kwargs: None
 np.array_equal = lambda *args, **kwargs: True
-grader.compare.assert_close = lambda *args, **kwargs: None
-grader.compare.differences = lambda *args, **kwargs: ""
+grader.engine.compare.assert_close = lambda *args, **kwargs: None
+grader.engine.compare.differences = lambda *args, **kwargs: ""
 
 
 def sigmoid(x):

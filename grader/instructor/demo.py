@@ -3,8 +3,8 @@
 In a fresh course folder (demo/course/, rebuilt on each run so no real gradebook is ever
 touched) it copies source/ and nbgrader_config.py, runs `nbgrader generate_assignment`,
 turns demo/cohort/ into submissions, autogrades them and writes their feedback with the kit's
-`autograde` (nbgrader's converters, in parallel: grader/autograde.py), prints each student's
-scores and named mistakes, and writes the class report (grader.report) of each assignment.
+`autograde` (nbgrader's converters, in parallel: grader/instructor/autograde.py), prints each student's
+scores and named mistakes, and writes the class report (grader.instructor.report) of each assignment.
 """
 import os
 import shutil
@@ -12,12 +12,12 @@ import subprocess
 import sys
 import time
 
-from grader.api import ASSIGNMENTS
-from grader.autograde import autograde
-from grader.cohort import build_submissions
-from grader.report import write_report
+from grader.exercises import ASSIGNMENTS
+from grader.instructor.autograde import autograde
+from grader.instructor.cohort import build_submissions
+from grader.instructor.report import write_report
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def nbgrader(root, *args, check=True):

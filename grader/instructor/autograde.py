@@ -213,9 +213,9 @@ def warm_up(root, url, assignment):
     import nbclient  # noqa: F401
     import nbconvert.exporters  # noqa: F401
     import nbgrader.converters.autograde  # noqa: F401
-    import grader.pipeline  # noqa: F401
-    import grader.sandbox  # noqa: F401
-    from grader.api import ASSIGNMENTS
+    import grader.grading.pipeline  # noqa: F401
+    import grader.grading.sandbox  # noqa: F401
+    from grader.exercises import ASSIGNMENTS
     if assignment in ASSIGNMENTS:
         importlib.import_module(f"grader.suites.{assignment}")
     _api(root, url)

@@ -11,8 +11,8 @@ Two kinds of student, one interface:
   how the answers are compared or scored.
 
 Calls are identified by `call_key` plus an occurrence count, so repeated identical calls
-replay in order. A stateful API (a class, see `grader.api.STATEFUL`) is called with a run
-description and played by `grader.driver.drive`: its answer is the trajectory of the params,
+replay in order. A stateful API (a class, see `grader.exercises.STATEFUL`) is called with a run
+description and played by `grader.engine.driver.drive`: its answer is the trajectory of the params,
 and `mutated` names the params it updated in place.
 """
 import base64
@@ -29,14 +29,14 @@ import warnings
 
 import numpy as np
 
-from grader.api import is_stateful
-from grader.bank import call_key
-from grader.driver import drive, same_bits
+from grader.exercises import is_stateful
+from grader.engine.bank import call_key
+from grader.engine.driver import drive, same_bits
 
 RECORD_MIME = "application/vnd.dl-grader.record+json"
 MAX_VALUE_ELEMENTS = 1_000_000   # a recorded answer larger than this is refused as too big
 MAX_TEXT = 2000                  # characters of error text kept per call
-_GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+_GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the grader package
 
 
 @dataclasses.dataclass

@@ -17,8 +17,8 @@ import os
 import numpy as np
 import pytest
 
-from grader.api import assignment_of
-from grader.compare import Mismatch, recording_only
+from grader.exercises import assignment_of
+from grader.engine.compare import Mismatch, recording_only
 
 
 @dataclasses.dataclass

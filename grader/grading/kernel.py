@@ -1,13 +1,13 @@
 """The grading kernel: ipykernel, with the reference libraries refused at import.
 
-Started by grader.sandbox instead of `ipykernel_launcher`. Importing torch, scipy, jax or
+Started by grader.grading.sandbox instead of `ipykernel_launcher`. Importing torch, scipy, jax or
 tensorflow raises an ImportError that says why, so a solution that calls the reference fails
 with a readable reason (the sandbox also hides the packages' files, so removing this hook
 does not help).
 """
 import sys
 
-from grader.sandbox import BLOCKED_PACKAGES
+from grader.grading.sandbox import BLOCKED_PACKAGES
 
 MESSAGE = ("{name} is not available while grading: the reference libraries (torch, scipy, ...) are "
            "blocked, and an implementation that calls them earns no credit. Implement it with numpy.")

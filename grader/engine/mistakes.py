@@ -9,7 +9,7 @@ Each suite registers the mistakes students make for its functions:
 When a check fails, `diagnose` runs every registered mistake for that function on the same
 inputs; one whose answer matches the student's (and differs from torch's) is named on a
 line beginning `Likely mistake:` (a wrong optimizer class is played through the same run by
-grader.driver, and its trajectory compared). A right answer is never diagnosed: diagnosis
+grader.engine.driver, and its trajectory compared). A right answer is never diagnosed: diagnosis
 only runs on a mismatch, and a mistake that agrees with torch on the input is not named.
 
 The same implementations are the kit's "known-wrong" test subjects: the tests prove that
@@ -20,9 +20,10 @@ import warnings
 
 import numpy as np
 
-from grader.api import is_stateful
-from grader.driver import drive
-from grader.submission import copies
+from grader.exercises import is_stateful
+from grader.engine.closeness import differences, tolerance
+from grader.engine.driver import drive
+from grader.engine.submission import copies
 
 CATALOGUE = {}   # api name -> [Mistake]
 
@@ -73,7 +74,6 @@ def mistake(api, name, fix, fails):
 
 def diagnose(outcome, expected):
     """`Likely mistake:` lines for a wrong answer (empty if nothing in the catalogue matches)."""
-    from grader.compare import differences, tolerance  # compare imports this module
     if not outcome.ok:
         return []
     got, expected = outcome.value, np.asarray(expected)

@@ -9,7 +9,7 @@ moment estimates, step counts) only shows over several steps. So a check describ
 and `drive` plays it like a training loop: construct `cls(params, *hyper)` with copies of the
 params, then for every step set `opt.lr` if the schedule says so, call `opt.step(grads)`, and
 record the params. The student's class, torch's (grader.reference) and the catalogue's wrong
-classes (grader.mistakes) all go through this function, so they are compared on equal terms.
+classes (grader.engine.mistakes) all go through this function, so they are compared on equal terms.
 
 - `params`: list of float arrays (the model's weights). The optimizer gets a list holding copies.
 - `hyper`: the constructor's arguments after `params`, passed positionally (students may name

@@ -16,7 +16,8 @@ import os
 
 import nbformat
 
-from grader.notebook import fill_solutions, top_level_definitions, nbgrader_meta
+from grader.grading.cells import nbgrader_meta
+from grader.instructor.notebook import fill_solutions, top_level_definitions
 
 COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXPECTED_SCORES",
                    "EXPECTED_REASONS")

@@ -10,7 +10,7 @@ Writes two files under reports/ in the course root:
 
 Scores come from nbgrader's gradebook (so manual overrides count); what happened in each
 graded cell comes from the autograded notebooks, whose test cells carry the grader's
-structured results in `metadata["grader"]` (GradeResult.summary(), see grader/pipeline.py).
+structured results in `metadata["grader"]` (GradeResult.summary(), see grader/grading/pipeline.py).
 """
 import base64
 import collections
@@ -22,7 +22,7 @@ import json
 import os
 import statistics
 
-# Error names in a cell's outputs, as nbclient and grader.pipeline write them.
+# Error names in a cell's outputs, as nbclient and grader.grading.pipeline write them.
 CELL_TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")   # nbgrader interrupts a cell at its time limit
 KERNEL_DEATH, NOT_RUN = "DeadKernelError", "NotRun"
 EXAMPLES = 5              # students named per mistake

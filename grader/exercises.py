@@ -27,7 +27,7 @@ ASSIGNMENTS = {
 }
 
 # API names that are classes holding state across calls (optimizers). Checks call them with a
-# run description, and grader.driver plays the run: see grader/driver.py.
+# run description, and grader.engine.driver plays the run: see grader/engine/driver.py.
 STATEFUL = {"SGD", "Adam"}
 
 

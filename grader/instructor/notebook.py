@@ -1,63 +1,8 @@
-"""Small helpers for nbgrader notebooks: make cells, find graded cells, read and fill the
-solution cells. Used to author notebooks, to build demo submissions and by the tests."""
+"""Reading and filling a notebook's solution cells: used to build demo and bench submissions
+and by the tests."""
 import ast
 
-import nbformat
-
-
-def markdown(source):
-    return nbformat.v4.new_markdown_cell(source.strip())
-
-
-def code(source, grade_id=None, locked=False):
-    """A plain code cell; with `grade_id` and `locked`, a read-only nbgrader cell."""
-    cell = nbformat.v4.new_code_cell(source.strip())
-    if grade_id:
-        cell.metadata.nbgrader = _meta(grade_id, locked=locked)
-    return cell
-
-
-def solution(source, grade_id):
-    return _with(nbformat.v4.new_code_cell(source.strip()), _meta(grade_id, solution=True))
-
-
-def test(source, grade_id, points):
-    return _with(nbformat.v4.new_code_cell(source.strip()),
-                 _meta(grade_id, grade=True, locked=True, points=points))
-
-
-def _meta(grade_id, grade=False, solution=False, locked=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
-    if points is not None:
-        meta["points"] = points
-    return meta
-
-
-def _with(cell, meta):
-    cell.metadata.nbgrader = meta
-    return cell
-
-
-def new_notebook(cells):
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata.kernelspec = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-    nb.metadata.language_info = {"name": "python"}
-    return nb
-
-
-def nbgrader_meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def graded_test_cells(nb):
-    """{grade_id: cell} of the autograded test cells."""
-    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells
-            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
-
-
-def solution_cells(nb):
-    return [c for c in nb.cells if nbgrader_meta(c).get("solution")]
+from grader.grading.cells import solution_cells
 
 
 def defined_names(source):

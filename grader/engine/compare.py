@@ -12,15 +12,9 @@ import functools
 
 import numpy as np
 
-from grader import driver, mistakes
-from grader.api import is_stateful, parameter_names
-
-# torch.testing.assert_close defaults: {dtype: (rtol, atol)}
-TOLERANCES = {
-    np.dtype(np.float16): (1e-3, 1e-5),
-    np.dtype(np.float32): (1.3e-6, 1e-5),
-    np.dtype(np.float64): (1e-7, 1e-7),
-}
+from grader.engine import driver, mistakes
+from grader.engine.closeness import differences, first_mismatch, index_text, num, tolerance
+from grader.exercises import is_stateful, parameter_names
 
 
 class Mismatch(AssertionError):
@@ -49,57 +43,6 @@ def judged(assertion):
         if _judging[-1]:
             return assertion(*args, **kwargs)
     return check
-
-
-def tolerance(dtype):
-    return TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float64)])
-
-
-def differences(got, expected, rtol, atol, where=None):
-    """Element-wise comparison; returns a report string, or "" when got is close enough.
-    `where(index)` words a location as " at ..." (default " at index (i, j)"; nothing for 0-d)."""
-    where = where or _at
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(expected, dtype=np.float64)
-    bad = ~_close(got, want, rtol, atol)
-    if not bad.any():
-        return ""
-    lines = [f"Mismatched elements: {bad.sum()} / {bad.size} ({100.0 * bad.sum() / bad.size:.1f}%)"]
-    for label, mask in (("NaN", np.isnan(got)), ("+inf", got == np.inf), ("-inf", got == -np.inf)):
-        surprise = mask & bad
-        if surprise.any():
-            first = tuple(np.argwhere(surprise)[0])
-            count = f" at {surprise.sum()} position(s), first{where(first)}" if got.ndim else ""
-            lines.append(f"got {label}{count} where torch has {_num(want[first])}")
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        abs_diff = np.abs(got - want)
-        rel_diff = np.where(want != 0, abs_diff / np.abs(want), np.inf)
-    finite = bad & np.isfinite(abs_diff)
-    if finite.any():
-        a = np.unravel_index(np.argmax(np.where(finite, abs_diff, -1.0)), got.shape)
-        r = np.unravel_index(np.argmax(np.where(finite, rel_diff, -1.0)), got.shape)
-        lines.append(f"Greatest absolute difference: {_num(abs_diff[a])}{where(a)} "
-                     f"(up to {atol:g} allowed)")
-        lines.append(f"Greatest relative difference: {_num(rel_diff[r])}{where(r)} "
-                     f"(up to {rtol:g} allowed)")
-    return "\n".join(lines)
-
-
-def first_mismatch(got, expected):
-    """Index of the first element that differs beyond tolerance (for the report), or None."""
-    want = np.asarray(expected)
-    got = np.asarray(got, dtype=np.float64)
-    if got.shape != want.shape:
-        return None
-    bad = ~_close(got, want.astype(np.float64), *tolerance(want.dtype))
-    return tuple(int(i) for i in np.argwhere(bad)[0]) if bad.any() else None
-
-
-def _close(got, want, rtol, atol):
-    """torch.testing.assert_close's rule, with equal_nan=True and infinities equal to themselves."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        within = np.isfinite(want) & (np.abs(got - want) <= atol + rtol * np.abs(want))
-    return within | (np.isnan(got) & np.isnan(want)) | (np.isinf(want) & (got == want))
 
 
 @judged
@@ -145,9 +88,9 @@ def _report(outcome, expected, problem, what):
             lines.append(f"  got:              {show(outcome.value)}")
             where = first_mismatch(outcome.value, expected)
             if where is not None and expected.size > SHOW_ALL:
-                at = ", ".join(f"{n}={_num(v[where])}" for n, v in inputs if np.shape(v) == expected.shape)
-                lines.append(f"  e.g. at index {_index(where)}: {at + ', ' if at else ''}"
-                             f"expected {_num(expected[where])}, got {_num(outcome.value[where])}")
+                at = ", ".join(f"{n}={num(v[where])}" for n, v in inputs if np.shape(v) == expected.shape)
+                lines.append(f"  e.g. at index {index_text(where)}: {at + ', ' if at else ''}"
+                             f"expected {num(expected[where])}, got {num(outcome.value[where])}")
         lines += mistakes.diagnose(outcome, expected)
     return "\n".join(lines)
 
@@ -190,21 +133,7 @@ def _show(a, limit):
     return f"{head} {' '.join(body.split())}" if a.ndim else f"{head} {body}"
 
 
-def _num(x):
-    return f"{float(x):.6g}"
-
-
-def _at(idx):
-    """" at index (i, j)" for an element of an array; nothing for a 0-d value (a reduced loss)."""
-    return f" at index {_index(idx)}" if len(idx) else ""
-
-
-def _index(idx):
-    idx = tuple(int(i) for i in idx)
-    return f"({idx[0]},)" if len(idx) == 1 else str(idx)
-
-
-# --- trajectories: runs of stateful APIs (optimizers), see grader/driver.py ------------
+# --- trajectories: runs of stateful APIs (optimizers), see grader/engine/driver.py ------------
 
 @judged
 def assert_trajectory_close(outcome, expected):
@@ -251,7 +180,7 @@ def _run_report(outcome, expected, problem):
     where = first_mismatch(outcome.value, expected) if outcome.ok else None
     if where is not None:
         lines.append(f"  leaves torch's path{_run_locator(params)(where)}: expected "
-                     f"{_num(expected[where])}, got {_num(outcome.value[where])}")
+                     f"{num(expected[where])}, got {num(outcome.value[where])}")
     lines += ["  " + line for line in problem.splitlines()]
     lines += [f"  input params[{i}]: {show(p)}" for i, p in enumerate(params)]
     lines.append(f"  gradients: {driver.describe_grads(grads)}")

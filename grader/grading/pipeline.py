@@ -1,0 +1,234 @@
+"""nbgrader preprocessors that close plain nbgrader's holes, one job each, and the pipelines
+that compose them (nbgrader_config.py installs these lists).
+
+Plain nbgrader scores a test cell from its outputs in the student's kernel: any stderr zeroes
+it, a student-added `skip-execution` tag skips it (full marks), and the kernel's code decides
+what the outputs are. Here the score of every `test_<name>` cell comes from
+`ScoreFromRecords`, which re-judges the answers the cell recorded, in this (trusted) process,
+and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
+tampered graders and dead kernels all end in a score computed here, with a reason.
+"""
+import re
+import time
+
+import nbformat
+from jupyter_core.utils import run_sync
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, Execute,
+    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+    SaveAutoGrades)
+from traitlets import Integer
+
+from grader.exercises import ASSIGNMENTS
+from grader.engine.bank import References
+from grader.grading.cells import nbgrader_meta
+from grader.engine.runner import judge
+from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
+
+# Tags that change how nbclient runs a cell; a student must not be able to set them.
+EXECUTION_TAGS = {"skip-execution", "raises-exception"}
+
+
+class NeutraliseTags(NbGraderPreprocessor):
+    """Drop tags that change execution (`skip-execution`, `raises-exception`) from every cell."""
+
+    def preprocess_cell(self, cell, resources, index):
+        tags = cell.get("metadata", {}).get("tags")
+        if tags:
+            kept = [t for t in tags if t not in EXECUTION_TAGS]
+            if len(kept) != len(tags):
+                self.log.warning("Removed execution tags %s from cell %d", sorted(set(tags) - set(kept)), index)
+            cell.metadata.tags = kept
+        return cell, resources
+
+
+class ExecuteSurvivingDeath(Execute):
+    """nbgrader's Execute, except that a kernel that dies (os._exit, segfault, out of memory),
+    hangs (a timed-out cell whose code ignores the interrupt) or runs past the notebook's time
+    limit ends execution instead of dropping the submission or stalling the batch: the cell gets
+    an error output, later cells are marked not run, and grading goes on with what was recorded."""
+
+    notebook_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
+    responsive_timeout = Integer(10, help="seconds a kernel has to answer after a cell timed "
+                                          "out and was interrupted").tag(config=True)
+
+    start_attempts = Integer(3, help="tries to start the kernel before giving up: kernels started "
+                                     "at once by parallel graders can race for the same free port").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        for attempt in range(1, self.start_attempts + 1):
+            self._stopped, self._started = None, False
+            self._deadline = time.monotonic() + self.notebook_timeout
+            try:
+                return super().preprocess(nb, resources, km)
+            except RuntimeError as exc:   # "Kernel died before replying to kernel_info"
+                if self._started or km is not None or attempt == self.start_attempts:
+                    raise
+                self.log.warning("The kernel did not start (%s); starting another (attempt %d)", exc, attempt + 1)
+
+    def preprocess_cell(self, cell, resources, index):
+        self._started = True
+        if self._stopped is None and time.monotonic() > self._deadline:
+            self._stopped = f"the notebook used up its {self.notebook_timeout} s time limit"
+        if self._stopped is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error_output("NotRun", f"not run: {self._stopped}")]
+            return cell, resources
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._stopped = f"the kernel died in cell {index}"
+            self.log.error("Kernel died in cell %d", index)
+            cell.outputs.append(_error_output("DeadKernelError", "the kernel died while running this cell "
+                                              "(os._exit, a crash or running out of memory)"))
+            return cell, resources
+        except CellTimeoutError:  # nbclient gave up waiting for the kernel's output
+            self._stopped = f"cell {index} timed out and the kernel stopped responding"
+            self.log.error("Kernel unresponsive in cell %d", index)
+            cell.outputs.append(_error_output("CellTimeoutError", "this cell did not finish in time and the "
+                                              "kernel stopped responding"))
+            return cell, resources
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        if timed_out and not self._responsive():
+            self._stopped = f"cell {index} timed out and the kernel stopped responding"
+            self.log.error("Kernel unresponsive after a timeout in cell %d", index)
+        return cell, resources
+
+    def _responsive(self):
+        """After an interrupt: does the kernel answer a kernel_info request in time?"""
+        msg_id = self.kc.kernel_info()
+        deadline = time.monotonic() + self.responsive_timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.1, deadline - time.monotonic()))
+            except Exception:  # queue.Empty on timeout
+                return False
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return True
+        return False
+
+
+class ScoreFromRecords(NbGraderPreprocessor):
+    """Score each `test_<name>` cell by re-judging its recorded answers here, and make the
+    cell's outputs the report plus the score (so nothing the kernel wrote can change it). All
+    the notebook's cells are judged in one pytest session."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        names = ASSIGNMENTS.get(assignment, {})
+        cells = {}   # api -> (cell, record, notes)
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            name = meta.get("grade_id", "").removeprefix("test_")
+            if cell.cell_type == "code" and meta.get("grade") and meta.get("grade_id") == f"test_{name}" \
+                    and name in names:
+                cells[name] = (cell, *take_record(cell, name))
+        if not cells:
+            return nb, resources
+        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()},
+                        References.for_assignment(assignment))
+        for name, (cell, record, notes) in cells.items():
+            self._score(cell, name, record, notes, results[name])
+        return nb, resources
+
+    def _score(self, cell, name, record, notes, result):
+        meta = nbgrader_meta(cell)
+        errors = [out.get("ename") for out in cell.get("outputs", []) if out.output_type == "error"]
+        score = min(result.score, float(meta.get("points", result.max_score)))
+        if result.max_score != float(meta.get("points", result.max_score)):
+            self.log.error("Cell %s is worth %s points but its checks add up to %s",
+                           meta["grade_id"], meta.get("points"), result.max_score)
+        text = "\n".join(notes + [result.report()]) + "\n"
+        # Structured results for reports (grader.instructor.report reads these from autograded notebooks).
+        cell.metadata["grader"] = result.summary(
+            recorded=bool(record), notes=notes, errors=errors,
+            timed_out_calls=sum(timed_out(o) for o in record.values() if o.api == name))
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                               execution_count=cell.get("execution_count"))]
+
+
+def take_record(cell, name):
+    """The answers recorded in a test cell's outputs, and notes on anything else it showed."""
+    record, notes = None, []
+    for out in cell.get("outputs", []):
+        if out.output_type == "display_data" and RECORD_MIME in out.get("data", {}):
+            payload = out.data[RECORD_MIME]
+            try:
+                if payload.get("api") == name:
+                    record = decode_record(payload["record"])
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                notes.append(f"Note: an unreadable grading record was ignored ({type(exc).__name__}).")
+        elif out.output_type == "error":
+            notes.append(f"Note: this cell raised {out.get('ename')}: {str(out.get('evalue'))[:300]}")
+        elif out.output_type == "stream" and out.get("name") == "stderr":
+            notes.append("Note: this cell wrote to stderr; that costs no points here.")
+    if record is None:
+        notes.append(f"Note: no answers were recorded for `{name}`: the grading part of this cell did not "
+                     "run to the end (it was skipped, edited, timed out, or the kernel died). "
+                     "Every check below scores 0.")
+    return record or {}, notes
+
+
+class CapOutput(NbGraderPreprocessor):
+    """Truncate very long outputs (LimitOutput counts lines; one huge line slips through)."""
+
+    max_chars = Integer(20000, help="characters kept per text output").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and len(out.text) > self.max_chars:
+                out.text = out.text[:self.max_chars] + f"\n... output truncated ({len(out.text)} characters)\n"
+            for mime, value in out.get("data", {}).items():
+                if isinstance(value, str) and mime.startswith("text/") and len(value) > self.max_chars:
+                    out.data[mime] = value[:self.max_chars] + "\n... output truncated"
+        return cell, resources
+
+
+class ShortenErrors(NbGraderPreprocessor):
+    """Feedback: an error output shows one line, `NameError: ... (at line 4: print(...))`,
+    instead of IPython's full coloured traceback; the autograded notebook keeps the full one."""
+
+    max_chars = Integer(500, help="characters kept of an error's message").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                out.traceback = [short_error(out, self.max_chars)]
+        return cell, resources
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# IPython's frame header for code run in a notebook cell: "Cell In[6], line 7" or
+# "Cell In[4], line 2, in sigmoid_grad(x)"; the failing line follows, marked "---->".
+CELL_FRAME = re.compile(r"^Cell In\[\d+\], line (\d+)(?:, in (.+))?$")
+ARROW = re.compile(r"^\s*---->\s*\d*\s?(.*)$")
+
+
+def short_error(out, max_chars=500):
+    """`ename: evalue`, and where the deepest frame in the notebook's own code failed."""
+    text = f"{out.get('ename')}: {str(out.get('evalue', ''))[:max_chars]}"
+    where, code = "", ""
+    for line in ANSI.sub("", "\n".join(out.get("traceback", []))).splitlines():
+        header, arrow = CELL_FRAME.match(line.strip()), ARROW.match(line)
+        if header:
+            line_no, function = header.groups()
+            where, code = (f"in {function}, at line {line_no}" if function else f"at line {line_no}"), ""
+        elif arrow and where and not code:
+            code = arrow.group(1).strip()[:200]
+    if not where:
+        return text
+    return f"{text} ({where}: {code})" if code else f"{text} ({where})"
+
+
+def _error_output(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+# The pipelines (nbgrader's defaults with the kit's steps added; see nbgrader_config.py).
+SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
+AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
+             LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+FEEDBACK = [ClearHiddenTests, ShortenErrors, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -61,6 +61,7 @@ def feedback_page(tmp_path_factory):
     return os.path.join(root, "feedback", STUDENT, ASSIGNMENT, f"{ASSIGNMENT}.html")
 
 
+@pytest.mark.slow
 def test_the_page_is_one_file_with_no_script_and_no_hidden_tests(feedback_page):
     html = open(feedback_page).read()
     assert "<script" not in html and 'src="http' not in html and "<link" not in html

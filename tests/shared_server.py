@@ -8,7 +8,8 @@ One instructor and two students, each a new Linux user with a private (0700) hom
 shared server or a JupyterHub; the instructor's course (the kit's source/ and
 nbgrader_config.py) in the instructor's home; a real nbgrader exchange (`c.Exchange.root`,
 mode 1777 as nbgrader's docs set it up); each student's ~/.jupyter/nbgrader_config.py names the
-course and the exchange, as README's "Running a course on a shared server" says. Commands run as
+course and the exchange (README puts the same lines in /etc/jupyter/, which a test must not
+touch). Commands run as
 those users (`runuser`) with the kit's Python (made runnable by them: `python_view`).
 """
 import contextlib

@@ -18,9 +18,13 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import pytest
 
@@ -68,17 +72,21 @@ class SharedServer:
     def home(self, user):
         return os.path.join(self.base, "home", user)
 
-    def run(self, user, *cmd, cwd=None, check=True, timeout=600):
-        """Run `cmd` as `user` in `cwd` (default: their home), with a clean environment and the
-        kit's Python first on PATH. Returns the CompletedProcess."""
+    def as_user(self, user, cmd):
+        """The command line that runs `cmd` as `user`, with a clean environment and the kit's
+        Python first on PATH."""
         # Debian's PATH for users, after the course's venv. The instructor's also has /usr/sbin:
         # today's grading sandbox runs `chroot` by name (the bubblewrap rewrite runs /usr/bin/bwrap).
         sbin = ":/usr/sbin:/sbin" if user == self.instructor_name else ""
         env = {"HOME": self.home(user), "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
                "PATH": os.path.dirname(self.python) + ":/usr/local/bin:/usr/bin:/bin" + sbin}
-        proc = subprocess.run([*self.view, "runuser", "-u", user, "--", "env", "-i",
-                               *(f"{k}={v}" for k, v in env.items()), *cmd],
-                              cwd=cwd or self.home(user), capture_output=True, text=True, timeout=timeout)
+        return [*self.view, "runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
+                *self._python(cmd)]
+
+    def run(self, user, *cmd, cwd=None, check=True, timeout=600):
+        """Run `cmd` as `user` in `cwd` (default: their home). Returns the CompletedProcess."""
+        proc = subprocess.run(self.as_user(user, cmd), cwd=cwd or self.home(user), capture_output=True,
+                              text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"{user}: {' '.join(cmd)} failed ({proc.returncode}):\n"
                                  f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -86,10 +94,51 @@ class SharedServer:
 
     def instructor(self, *cmd, **kw):
         """`python -m ...` (or any command) as the instructor, in the course folder."""
-        return self.run(self.instructor_name, *self._python(cmd), cwd=kw.pop("cwd", self.course), **kw)
+        return self.run(self.instructor_name, *cmd, cwd=kw.pop("cwd", self.course), **kw)
 
     def student(self, index, *cmd, **kw):
-        return self.run(self.student_names[index], *self._python(cmd), **kw)
+        return self.run(self.student_names[index], *cmd, **kw)
+
+    @contextlib.contextmanager
+    def lab(self, user, cwd=None):
+        """JupyterLab run by `user` in `cwd` (default: their home) on 127.0.0.1 with a token, as
+        on a JupyterHub; yields its URL with the token. Stopped (its process group) on exit."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        token = secrets.token_hex(16)
+        settings = os.path.join(self.home(user), ".jupyter", "lab", "user-settings", "@jupyterlab",
+                                "apputils-extension")
+        os.makedirs(settings, exist_ok=True)   # no "get Jupyter news?" pop-up, no update check
+        with open(os.path.join(settings, "notification.jupyterlab-settings"), "w") as f:
+            json.dump({"fetchNews": "false", "checkForUpdates": False}, f)
+        subprocess.run(["chown", "-R", f"{user}:", os.path.join(self.home(user), ".jupyter")], check=True)
+        log_path = os.path.join(self.base, f"lab-{user}.log")
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                self.as_user(user, ["jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                                    "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]),
+                cwd=cwd or self.home(user), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    with open(log_path) as f:
+                        raise AssertionError(f"JupyterLab for {user} did not start:\n{f.read()[-3000:]}")
+                try:
+                    urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            yield url, token
+        finally:
+            stop_group(server, signal.SIGTERM)   # the group this test started: runuser, lab, kernels
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                stop_group(server, signal.SIGKILL)
+                server.wait()
 
     def python_as(self, user, code):
         """Run Python `code` as `user`; it prints one JSON value, which is returned."""
@@ -97,7 +146,12 @@ class SharedServer:
 
     def _python(self, cmd):
         # `nbgrader ...` is run as `python -m nbgrader ...` with the course's interpreter.
-        return (self.python, "-m", *cmd) if cmd and cmd[0] in ("nbgrader", "grader") else cmd
+        return [self.python, "-m", *cmd] if cmd and cmd[0] in ("nbgrader", "grader", "jupyterlab") else list(cmd)
+
+
+def stop_group(process, sig):
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
 
 
 def _useradd(name, home):

@@ -16,11 +16,11 @@ def cmd_bank(args):
 
 
 def cmd_release(args):
-    from grader.exercises import ASSIGNMENTS
-    from grader.instructor.demo import nbgrader
-    for assignment in ASSIGNMENTS:
-        nbgrader(".", "generate_assignment", assignment, "--force")
-        print(f"release/{assignment} generated from source/{assignment}")
+    from grader.instructor import release
+    try:
+        release.main(".")
+    except release.ReleaseError as exc:
+        raise SystemExit(f"error: {exc}")
 
 
 def cmd_demo(args):
@@ -52,7 +52,8 @@ def main(argv=None):
     p.add_argument("assignments", nargs="*", help="assignments (default: all)")
     p.add_argument("--check", action="store_true", help="only verify the stored bank against live torch")
     p.set_defaults(run=cmd_bank)
-    p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
+    p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment), "
+                       "with every test cell's points and README's Points tables taken from the suites")
     p.set_defaults(run=cmd_release)
     p = sub.add_parser("demo", help="release, autograde the demo cohort, write feedback and reports")
     p.add_argument("--root", default=None,

@@ -27,7 +27,8 @@ def test_call_keys_distinguish_dtype_shape_values_and_options():
 
 
 def test_a_miss_is_computed_with_torch_and_remembered():
-    refs = bank.References(values={})
+    from grader import reference
+    refs = bank.References(values={}, compute=reference.answer)
     x = np.array([0.0, 1000.0])
     assert refs.softmax(x).tolist() == [0.0, 1.0]
     assert list(refs.misses) == [bank.call_key("softmax", (x,))]

@@ -48,6 +48,7 @@ def feedback_text(root, student):
 
 # --- per-student feedback ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_feedback_has_every_cells_score_report_and_mistakes_but_no_hidden_tests_or_tracebacks(graded):
     points = {g: c["metadata"]["nbgrader"]["points"] for g, c in graded_test_cells(autograded(graded, "ada")).items()}
     for student, cells in scores(graded, ASSIGNMENT).items():
@@ -64,6 +65,7 @@ def test_feedback_has_every_cells_score_report_and_mistakes_but_no_hidden_tests_
         assert "\x1b[" not in text and "---->" not in text, student
 
 
+@pytest.mark.slow
 def test_errors_in_solution_and_figure_cells_are_one_line_in_feedback(graded):
     hal = feedback_text(graded, "hal")
     # the solution cell (a debugging line run before sigmoid existed) and the figure cell
@@ -93,6 +95,7 @@ def test_short_error_points_at_the_students_line():
     assert short_error({"ename": "E", "evalue": "x" * 2000, "traceback": []}, max_chars=10) == "E: " + "x" * 10
 
 
+@pytest.mark.slow
 def test_test_cells_record_errors_and_timed_out_calls_for_reports(graded):
     hal, ivy = summaries(graded, "hal"), summaries(graded, "ivy")
     assert hal["test_softmax"]["timed_out_calls"] == 5 and hal["test_softmax"]["errors"] == []
@@ -114,6 +117,7 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
     html_path, csv_path = demo_report
     assert (html_path, csv_path) == (os.path.join(graded, "reports", f"{ASSIGNMENT}.html"),
@@ -128,6 +132,7 @@ def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
         assert float(row["total"]) == sum(cells.values()), student
 
 
+@pytest.mark.slow
 def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, demo_report):
     data = report.collect(graded, ASSIGNMENT)
     mistakes = {report._split_mistake(line)[0]: students for line, _, students in report.frequent_mistakes(data)}
@@ -146,6 +151,7 @@ def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, de
     assert "9 submission(s) in the gradebook" in page
 
 
+@pytest.mark.slow
 def test_report_page_is_self_contained(demo_report):
     page = open(demo_report[0]).read()
     assert "<script" not in page and "<link" not in page and "@import" not in page
@@ -177,6 +183,7 @@ def check_in_browser(path, picture):
     return text
 
 
+@pytest.mark.slow
 def test_demo_report_renders_in_chromium(demo_report):
     text = check_in_browser(demo_report[0], "class-report-demo")
     assert "Class report: activations" in text
@@ -185,6 +192,7 @@ def test_demo_report_renders_in_chromium(demo_report):
 
 # --- the command line ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_command_prints_where_it_wrote(graded, tmp_path, capsys):
     assert main(["report", ASSIGNMENT, "--root", graded, "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out == (f"class report: {tmp_path / 'activations.html'}\n"
@@ -192,6 +200,7 @@ def test_report_command_prints_where_it_wrote(graded, tmp_path, capsys):
     assert (tmp_path / "activations.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_bad_requests_get_one_clear_line_and_a_nonzero_exit(graded, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader", "report", "convolutions"], cwd=graded,
                           capture_output=True, text=True)
@@ -222,6 +231,7 @@ def big_class(graded, tmp_path_factory):
     return root, expected, paths, time.monotonic() - start
 
 
+@pytest.mark.slow
 def test_big_class_csv_is_ready_for_a_gradebook_import(big_class):
     root, expected, (_, csv_path), seconds = big_class
     rows = read_csv(csv_path)
@@ -236,6 +246,7 @@ def test_big_class_csv_is_ready_for_a_gradebook_import(big_class):
     assert seconds < 60, f"the report for 200 students took {seconds:.0f} s"
 
 
+@pytest.mark.slow
 def test_big_class_counts_match_what_each_student_got(big_class):
     root, expected, _, _ = big_class
     data = report.collect(root, ASSIGNMENT)
@@ -259,6 +270,7 @@ def test_big_class_counts_match_what_each_student_got(big_class):
     assert died and died == {s for s, cell, kind, _ in events if cell == "test_softmax" and kind == "crash"}
 
 
+@pytest.mark.slow
 def test_big_class_report_renders_in_chromium(big_class):
     root, expected, (html_path, _), _ = big_class
     text = check_in_browser(html_path, "class-report-200")

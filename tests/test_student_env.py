@@ -121,6 +121,7 @@ def cell_outcomes(lines):
     return out
 
 
+@pytest.mark.slow
 def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
     lines = run_release_notebook(student_python, tmp_path, "ada")
     assert "torch: not installed" in lines
@@ -137,6 +138,7 @@ def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
         json.dump({k: seconds for k, (seconds, _) in outcomes.items()}, f, indent=1)
 
 
+@pytest.mark.slow
 def test_release_notebook_check_fails_readably_without_torch(student_python, tmp_path):
     lines = run_release_notebook(student_python, tmp_path, "dee")   # softmax over axis 0
     outcomes = cell_outcomes(lines)

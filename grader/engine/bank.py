@@ -4,16 +4,14 @@ Every reference a check asks for is identified by `call_key(name, args, kwargs)`
 for an assignment is `grader/bank/<assignment>.npz`, built by `python -m grader bank`, which
 runs each suite against a perfect student with live torch and stores every reference asked
 for. The kit's tests rebuild it with live torch and demand a bitwise match, so a stale bank
-cannot go unnoticed. On a miss, `References` computes the value with torch (slow, but right)
-and remembers that it did.
+cannot go unnoticed. On a miss, `References` asks the `compute` it was given (on the trusted
+side: torch, through `grader.reference.answer`; slow, but right) and remembers that it did.
+The engine never imports torch itself: it runs in the student's kernel, where torch is absent.
 """
 import hashlib
 import os
 
 import numpy as np
-
-from grader.exercises import is_stateful
-from grader.engine.driver import drive
 
 # The public bank ships as package data beside the engine: grader/bank/<assignment>.npz.
 BANK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bank")
@@ -68,22 +66,29 @@ def save_bank(assignment, values):
     np.savez(bank_path(assignment), **dict(sorted(values.items())))
 
 
+class MissingReference(LookupError):
+    """The bank lacks a reference and there is nothing here (no torch) to compute it."""
+
+
 class References:
     """The `ref` a check sees: `ref.softmax(x, axis=0)` returns torch's answer as numpy.
 
-    Values come from the bank; a miss is computed with live torch and kept in `misses`.
-    With `live=True` every value is computed with torch (used to build and verify the bank).
+    Values come from the bank; a miss is answered by `compute(name, args, kwargs)` (torch's
+    answer, e.g. `grader.reference.answer`) and kept in `misses`, or raises MissingReference
+    when there is no `compute`. With `live=True` every value is computed (to build and verify
+    the bank).
     """
 
-    def __init__(self, values=None, live=False):
+    def __init__(self, values=None, live=False, compute=None):
         self.values = {} if values is None else values
         self.live = live
+        self.compute = compute
         self.misses = {}   # key -> value computed with torch because the bank lacked it
         self.asked = {}    # key -> value, every reference served (used to build the bank)
 
     @classmethod
-    def for_assignment(cls, assignment):
-        return cls(load_bank(assignment))
+    def for_assignment(cls, assignment, compute=None):
+        return cls(load_bank(assignment), compute=compute)
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -95,11 +100,10 @@ class References:
         if not self.live and key in self.values:
             value = self.values[key]
         else:
-            from grader import reference  # imports torch: only on a miss or a build
-            if is_stateful(name):   # an optimizer class: torch's trajectory for the run
-                value = np.asarray(drive(getattr(reference, name), *args, **kwargs)[0])
-            else:
-                value = np.asarray(getattr(reference, name)(*args, **kwargs))
+            if self.compute is None:
+                raise MissingReference(f"no stored reference for this `{name}` case, and no torch "
+                                       "here to compute it")
+            value = np.asarray(self.compute(name, args, kwargs))
             if not self.live:
                 self.misses[key] = value
         self.asked[key] = value

@@ -26,8 +26,10 @@ from grader.instructor.demo import REPO, scores
 from grader.grading.cells import graded_test_cells
 from grader.grading.pipeline import short_error
 from tests.browser import block_network, chromium_page, file_url, screenshot
+from grader.engine.summary import CellSummary
+from grader.instructor.cohort import expected_scores
+from tests.helpers import COHORT
 from tests.synthetic_class import make_class
-from tests.test_end_to_end import expected_scores
 
 ASSIGNMENT = "activations"     # the assignment the demo cohort's broken submissions are in
 
@@ -38,7 +40,8 @@ def autograded(root, student):
 
 
 def summaries(root, student):
-    return {g: c["metadata"]["grader"] for g, c in graded_test_cells(autograded(root, student)).items()}
+    return {g: CellSummary.from_json(c["metadata"]["grader"])
+            for g, c in graded_test_cells(autograded(root, student)).items()}
 
 
 def feedback_text(root, student):
@@ -56,9 +59,9 @@ def test_feedback_has_every_cells_score_report_and_mistakes_but_no_hidden_tests_
         for grade_id, score in cells.items():
             summary = summaries(graded, student)[grade_id]
             assert f"Score: {float(score)} / {float(points[grade_id])}" in text, (student, grade_id)
-            assert f"{summary['api']}: {score:g} / {points[grade_id]:g} points" in text, (student, grade_id)
-            for line in summary["mistakes"]:
-                assert line in text, (student, line)
+            assert f"{summary.api}: {score:g} / {points[grade_id]:g} points" in text, (student, grade_id)
+            for finding in summary.mistakes:
+                assert finding.line() in text, (student, finding)
         for hidden in ("BEGIN HIDDEN TESTS", "from grader import grade", 'grade("'):
             assert hidden not in text, (student, hidden)
         assert "Traceback (most recent call last)" not in text, student
@@ -98,11 +101,13 @@ def test_short_error_points_at_the_students_line():
 @pytest.mark.slow
 def test_test_cells_record_errors_and_timed_out_calls_for_reports(graded):
     hal, ivy = summaries(graded, "hal"), summaries(graded, "ivy")
-    assert hal["test_softmax"]["timed_out_calls"] == 5 and hal["test_softmax"]["errors"] == []
-    assert hal["test_log_softmax"]["timed_out_calls"] == 0
-    assert ivy["test_softmax"]["errors"] == ["DeadKernelError"] and not ivy["test_softmax"]["recorded"]
-    assert ivy["test_log_softmax"]["errors"] == ["NotRun"]
-    assert ivy["test_sigmoid"]["errors"] == [] and ivy["test_sigmoid"]["recorded"]
+    assert hal["test_softmax"].timed_out_calls == 5 and hal["test_softmax"].errors == []
+    assert hal["test_log_softmax"].timed_out_calls == 0
+    assert ivy["test_softmax"].errors == ["DeadKernelError"] and not ivy["test_softmax"].recorded
+    assert ivy["test_log_softmax"].errors == ["NotRun"]
+    assert ivy["test_sigmoid"].errors == [] and ivy["test_sigmoid"].recorded
+    raw = graded_test_cells(autograded(graded, "dee"))["test_softmax"]["metadata"]["grader"]
+    assert raw["version"] == 2 and raw["mistakes"][0]["name"] == "normalised over axis 0 instead of the `axis` argument"
 
 
 # --- the class report on the demo cohort ---------------------------------------------------
@@ -123,7 +128,7 @@ def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
     assert (html_path, csv_path) == (os.path.join(graded, "reports", f"{ASSIGNMENT}.html"),
                                      os.path.join(graded, "reports", f"{ASSIGNMENT}-scores.csv"))
     rows = {row["student_id"]: row for row in read_csv(csv_path)}
-    expected = expected_scores(ASSIGNMENT)
+    expected = expected_scores(COHORT, ASSIGNMENT)
     assert set(rows) == set(expected)
     for student, cells in expected.items():
         row = rows[student]
@@ -135,7 +140,7 @@ def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
 @pytest.mark.slow
 def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, demo_report):
     data = report.collect(graded, ASSIGNMENT)
-    mistakes = {report._split_mistake(line)[0]: students for line, _, students in report.frequent_mistakes(data)}
+    mistakes = {finding.name: students for finding, _, students in report.frequent_mistakes(data)}
     assert mistakes["normalised over axis 0 instead of the `axis` argument"] == ["dee"]
     assert mistakes["tanh(x) is not the logistic sigmoid"] == ["fay"]
     events = report.incidents(data)
@@ -143,7 +148,7 @@ def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, de
         ("hal", "sigmoid (solution cell)", "error"), ("hal", "cell 10", "error"),   # and the figure cell
         ("hal", "test_softmax", "time-out"),
         ("ivy", "test_softmax", "crash"), ("ivy", "test_log_softmax", "crash")}
-    rates = {check["name"]: (passed, n) for _, check, passed, n in report.check_pass_rates(data)}
+    rates = {check.name: (passed, n) for _, check, passed, n in report.check_pass_rates(data)}
     assert rates["test_sigmoid_extremes"] == (5, 9)    # ada, ben, dee, gus, ivy
     page = open(demo_report[0]).read()
     assert "5 call(s) of the student&#x27;s code timed out" in page
@@ -250,23 +255,24 @@ def test_big_class_csv_is_ready_for_a_gradebook_import(big_class):
 def test_big_class_counts_match_what_each_student_got(big_class):
     root, expected, _, _ = big_class
     data = report.collect(root, ASSIGNMENT)
-    have = {s: cells for s, cells in expected.items() if s != "s007"}   # s007's notebook is missing
-    want = collections.Counter(line for cells in have.values() for line in
-                               {m for summary in cells.values() for m in summary["mistakes"]})
+    have = {s: {g: CellSummary.from_json(summary) for g, summary in cells.items()}
+            for s, cells in expected.items() if s != "s007"}   # s007's notebook is missing
+    want = collections.Counter(finding for cells in have.values() for finding in
+                               {m for summary in cells.values() for m in summary.mistakes})
     got = report.frequent_mistakes(data)
-    assert {line: len(students) for line, _, students in got} == want
+    assert {finding: len(students) for finding, _, students in got} == want
     assert [len(s) for _, _, s in got] == sorted(want.values(), reverse=True)
-    for line, _, students in got:
+    for finding, _, students in got:
         assert students == sorted(students)
-        assert all(any(line in summary["mistakes"] for summary in have[s].values()) for s in students)
+        assert all(any(finding in summary.mistakes for summary in have[s].values()) for s in students)
     for cell, check, passed, n in report.check_pass_rates(data):
         assert n == len(have)
-        assert passed == sum(c["passed"] for cells in have.values() for c in cells[cell]["checks"]
-                             if c["name"] == check["name"])
+        assert passed == sum(c.passed for cells in have.values() for c in cells[cell].checks
+                             if c.name == check.name)
     events = report.incidents(data)
     assert ("s007", "", "missing") in {e[:3] for e in events}
     assert ("s013", "test_log_softmax", "time-out") in {e[:3] for e in events}
-    died = {s for s, cells in have.items() if "DeadKernelError" in cells["test_softmax"].get("errors", [])}
+    died = {s for s, cells in have.items() if "DeadKernelError" in cells["test_softmax"].errors}
     assert died and died == {s for s, cell, kind, _ in events if cell == "test_softmax" and kind == "crash"}
 
 

@@ -5,6 +5,7 @@ The import graph is read from the source with `ast`, so an import placed inside 
 dodge a cycle at load time is still an edge here."""
 import ast
 import pathlib
+import re
 
 import grader
 
@@ -138,3 +139,19 @@ def test_grading_imports_nothing_from_instructor():
 def test_only_reference_imports_torch():
     everywhere = {module_name(p): imported_names(p) for p in PACKAGE.rglob("*.py")}
     assert set(offending(everywhere, "torch")) == {"grader.reference"}
+
+
+def test_the_readme_layout_table_lists_every_module():
+    with open(PACKAGE.parent / "README.md", encoding="utf-8") as f:
+        layout = f.read().split("## Layout", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`(grader/[^`]*)`", layout))
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        folder = rel.rsplit("/", 1)[0] + "/"
+        if rel in listed or (path.name == "__init__.py" and folder in listed and rel != "grader/suites/__init__.py"):
+            continue
+        if folder == "grader/suites/" and "grader/suites/<a>.py" in listed and path.name != "__init__.py":
+            continue
+        missing.append(rel)
+    assert missing == [], "add these to README's Layout table"

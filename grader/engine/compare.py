@@ -9,6 +9,7 @@ float32 inputs pass: fairness), with NaN equal to NaN and inf to inf of the same
 """
 import contextlib
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,7 +34,7 @@ _judging = [True]
 
 
 @contextlib.contextmanager
-def recording_only():
+def recording_only() -> "contextlib.AbstractContextManager[None]":
     """Within this block the assertions pass without looking: used in the student's kernel while
     autograding, where answers are only recorded (and every call a check makes must happen);
     the trusted grader process judges the record afterwards."""
@@ -44,7 +45,7 @@ def recording_only():
         _judging.pop()
 
 
-def judged(assertion):  # -> the assertion, doing nothing while only recording
+def judged(assertion: Callable) -> Callable:
     """Make an assertion do nothing while only recording (see recording_only)."""
     @functools.wraps(assertion)
     def check(*args, **kwargs):

@@ -18,6 +18,7 @@ each fails exactly the checks in `fails`, and is named when it does.
 """
 import dataclasses
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Mistake:
                 return None
 
 
-def mistake(api: str, name: str, fix: str, fails: list[str]):
+def mistake(api: str, name: str, fix: str, fails: list[str]) -> Callable:
     """Register the decorated function as a known wrong implementation of `api`."""
     def register(fn):
         CATALOGUE.setdefault(api, []).append(Mistake(api, name, fix, fn, tuple(fails)))

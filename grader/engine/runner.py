@@ -17,10 +17,15 @@ import os
 import numpy as np
 import pytest
 
+from grader.engine.bank import References
 from grader.engine.compare import Mismatch, recording_only
 from grader.engine.findings import Finding
+from grader.engine.submission import LiveSubmission, ReplayedSubmission
 from grader.engine.summary import CellSummary, CheckSummary
 from grader.exercises import assignment_of
+
+
+Submission = LiveSubmission | ReplayedSubmission   # the `student` a check calls
 
 
 @dataclasses.dataclass
@@ -149,19 +154,19 @@ class _Unjudged:
         return lambda *args, **kwargs: np.zeros(())
 
 
-def record_answers(api: str, student) -> "GradeResult":
+def record_answers(api: str, student: LiveSubmission) -> GradeResult:
     """Make every call the checks for `api` make on `student`, judging nothing (the record is
     judged later by the trusted grader). Returns the (meaningless) GradeResult."""
     with recording_only():
         return run_checks(api, student, _Unjudged())
 
 
-def run_checks(api: str, student, ref, public_only: bool = False) -> GradeResult:
+def run_checks(api: str, student: Submission, ref: References, public_only: bool = False) -> GradeResult:
     """Run the checks for `api` against `student`; return a GradeResult."""
     return judge({api: student}, ref, public_only)[api]
 
 
-def judge(students: dict, ref, public_only: bool = False) -> dict[str, GradeResult]:
+def judge(students: dict[str, Submission], ref: References, public_only: bool = False) -> dict[str, GradeResult]:
     """Run the checks of several APIs of one assignment in one pytest session (one session
     costs ~0.1 s whatever it runs): {api: student} -> {api: GradeResult}."""
     assignments = {assignment_of(api) for api in students}

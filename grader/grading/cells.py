@@ -14,11 +14,11 @@ def nbgrader_meta(cell: dict) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def graded_test_cells(nb) -> dict:
+def graded_test_cells(nb: dict) -> dict:
     """{grade_id: cell} of the autograded test cells."""
     return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells
             if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
 
 
-def solution_cells(nb) -> list:
+def solution_cells(nb: dict) -> list:
     return [c for c in nb.cells if nbgrader_meta(c).get("solution")]

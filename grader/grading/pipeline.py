@@ -12,6 +12,7 @@ import re
 import time
 
 import nbformat
+import numpy as np
 from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -151,14 +152,14 @@ class ScoreFromRecords(NbGraderPreprocessor):
                                                execution_count=cell.get("execution_count"))]
 
 
-def torch_answer(name, args, kwargs):
+def torch_answer(name: str, args: tuple, kwargs: dict) -> np.ndarray:
     """A reference the bank lacks, computed with torch here on the trusted side (imported only
     then: torch takes seconds to import)."""
     from grader import reference
     return reference.answer(name, args, kwargs)
 
 
-def take_record(cell, name):
+def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:
     """The answers recorded in a test cell's outputs, and notes on anything else it showed."""
     record, notes = None, []
     for out in cell.get("outputs", []):
@@ -215,7 +216,7 @@ CELL_FRAME = re.compile(r"^Cell In\[\d+\], line (\d+)(?:, in (.+))?$")
 ARROW = re.compile(r"^\s*---->\s*\d*\s?(.*)$")
 
 
-def short_error(out, max_chars=500):
+def short_error(out: dict, max_chars: int = 500) -> str:
     """`ename: evalue`, and where the deepest frame in the notebook's own code failed."""
     text = f"{out.get('ename')}: {str(out.get('evalue', ''))[:max_chars]}"
     where, code = "", ""

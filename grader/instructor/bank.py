@@ -12,7 +12,7 @@ from grader.engine.submission import LiveSubmission
 from grader.exercises import ASSIGNMENTS
 
 
-def build(assignment):
+def build(assignment: str) -> dict[str, np.ndarray]:
     """Every reference the suite asks for, computed with live torch: the bank's contents.
 
     The suite runs against a perfect student (torch itself), which reaches every check and
@@ -29,13 +29,13 @@ def build(assignment):
     return ref.asked
 
 
-def same_bank(a, b):
+def same_bank(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
     """Whether two banks hold the same keys with bit-identical values."""
     return a.keys() == b.keys() and all(
         a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=True) for k in a)
 
 
-def main(assignments, check=False):
+def main(assignments: list[str], check: bool = False) -> list[str]:
     """Build (or with `check`, verify) the bank of each assignment; returns the stale ones."""
     stale = []
     for assignment in assignments:

@@ -30,7 +30,7 @@ COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EX
 EXPECTED_FILE = "expected_scores.py"   # in a cohort folder: the scores each student must get
 
 
-def student_notebook(release_nb: dict, student_source: str):
+def student_notebook(release_nb: dict, student_source: str) -> nbformat.NotebookNode:
     """The released notebook as this student would submit it."""
     nb = nbformat.from_dict(release_nb)
     fill_solutions(nb, top_level_definitions(student_source), preamble=helper_code(student_source))

@@ -56,11 +56,11 @@ class ClassData:
     students: list         # [Student], sorted by id
 
     @property
-    def max_total(self):
+    def max_total(self) -> float:
         return sum(self.cells.values())
 
     @property
-    def submitted(self):
+    def submitted(self) -> list[Student]:
         return [s for s in self.students if s.submitted]
 
 

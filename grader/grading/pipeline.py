@@ -25,6 +25,7 @@ from traitlets import Integer
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
 from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, NOT_RUN, nbgrader_meta
+from grader.grading.feedback import SafeOutputs
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
 
@@ -168,7 +169,9 @@ def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:
             try:
                 if payload.get("api") == name:
                     record = decode_record(payload["record"])
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A record is untrusted input (the student's code can display one): whatever is wrong
+            # with it, even a RecursionError or MemoryError, costs this record only.
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError) as exc:
                 notes.append(f"Note: an unreadable grading record was ignored ({type(exc).__name__}).")
         elif out.output_type == "error":
             notes.append(f"Note: this cell raised {out.get('ename')}: {str(out.get('evalue'))[:300]}")
@@ -240,4 +243,6 @@ def _error_output(ename, evalue):
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
 AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [ClearHiddenTests, ShortenErrors, GetGrades, CSSHTMLHeaderPreprocessor]
+# SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
+# outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).
+FEEDBACK = [ClearHiddenTests, ShortenErrors, SafeOutputs, GetGrades, CSSHTMLHeaderPreprocessor]

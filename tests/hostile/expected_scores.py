@@ -16,12 +16,16 @@ EXPECTED_SCORES = {
     "looper": {"test_sigmoid_grad": 0, "test_log_softmax": 0},
     # wrong answers, and numpy's comparisons and the grader monkeypatched
     "patcher": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
+    "recorder": {},   # right answers, and forged grading records
     # exceptions, wrong shapes, NaN and non-numbers
     "raiser": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
     # tries to read the solutions, the bank and other students' work
     "reader": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
     # softmax segfaults the kernel
     "segv": {"test_softmax": 0, "test_log_softmax": 0},
+    # active content everywhere; softmax raises with a script in its message
+    "scripter": {"test_softmax": 0},
+    "seterr": {},   # right (if naive) code in a notebook that set np.seterr(all="raise")
     # a syntax error in the sigmoid cell
     "syntax": {"test_sigmoid": 0, "test_sigmoid_grad": 0},
     # calls torch and scipy instead of implementing

@@ -6,7 +6,8 @@ points and a readable report.
     results = judge({"sigmoid": student_a, "softmax": student_b}, ref)   # one pytest session
 
 `student` is a LiveSubmission (in the notebook kernel) or a ReplayedSubmission (in the
-trusted autograder); `ref` is a bank.References. pytest runs quietly: nothing reaches
+trusted autograder); `ref` is a bank.References (each case sees `ref.case(check, case id)`, so
+references are identified by the case they are for). pytest runs quietly: nothing reaches
 stdout or stderr, no cache is written, and no conftest from the student's folder is loaded.
 """
 import contextlib
@@ -17,7 +18,7 @@ import os
 import numpy as np
 import pytest
 
-from grader.engine.bank import References
+from grader.engine.bank import References, ReferenceUnavailable
 from grader.engine.compare import Mismatch, recording_only
 from grader.engine.findings import Finding
 from grader.engine.submission import LiveSubmission, ReplayedSubmission
@@ -47,6 +48,8 @@ class CheckResult:
     cases: int = 0
     failures: list = dataclasses.field(default_factory=list)   # [Failure]
     internal_errors: list = dataclasses.field(default_factory=list)   # [(case id, message)]
+    # [(case id, why)]: cases without a reference here (ReferenceUnavailable); they cost no point
+    unchecked: list = dataclasses.field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -80,7 +83,7 @@ class GradeResult:
         """What reports and dashboards need, without the prose; `cell` holds what the grading
         pipeline saw of the cell (CellSummary's last fields)."""
         checks = [CheckSummary(c.name, c.category, c.points, c.passed, c.cases, [f.case for f in c.failures],
-                               len(c.internal_errors)) for c in self.checks]
+                               len(c.internal_errors), [case for case, _ in c.unchecked]) for c in self.checks]
         return CellSummary(api=self.api, score=self.score, max_score=self.max_score, problem=self.problem,
                            mistakes=self.mistakes, warnings=dict(self.warnings), checks=checks, **cell)
 
@@ -99,8 +102,8 @@ class _Plugin:
         return self._students[request.node.get_closest_marker("graded").kwargs["api"]]
 
     @pytest.fixture
-    def ref(self):
-        return self._ref
+    def ref(self, request):
+        return self._ref.case(*self.case_of[request.node.nodeid])
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "graded(api, points, category, public): a graded check")
@@ -142,6 +145,8 @@ class _Plugin:
             self.checks[name].failures.append(Failure(case, exc.message, exc.findings))
         elif isinstance(exc, AssertionError):
             self.checks[name].failures.append(Failure(case, str(exc) or "assertion failed"))
+        elif isinstance(exc, ReferenceUnavailable):   # not the student's fault, nor the grader's
+            self.checks[name].unchecked.append((case, str(exc)))
         else:  # a bug in the check, not in the student's code: say so loudly
             self.checks[name].internal_errors.append(
                 (case, f"internal grader error in {call.when}: {type(exc).__name__}: {exc}"))
@@ -149,6 +154,9 @@ class _Plugin:
 
 class _Unjudged:
     """The `ref` while only recording: references are not needed, so none are loaded."""
+
+    def case(self, check, case):
+        return self
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: np.zeros(())
@@ -239,6 +247,10 @@ def render(result: GradeResult) -> str:
             lines += [f.line() for f in first.findings]
         for case, message in c.internal_errors[:1]:
             lines.append(f"  [{case}] {message}")
+        if c.unchecked:
+            cases = ", ".join(f"[{case}]" for case, _ in c.unchecked)
+            lines.append(f"  {len(c.unchecked)} of {c.cases} case(s) not checked here (no point lost): {cases}: "
+                         f"{c.unchecked[0][1]}")
     if result.warnings:
         lines.append("Diagnostics (these cost no points, but say where your code is fragile):")
         for text, n in result.warnings.items():

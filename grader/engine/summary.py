@@ -28,6 +28,7 @@ class CheckSummary:
     cases: int
     failed_cases: list = dataclasses.field(default_factory=list)   # case ids
     internal_errors: int = 0  # cases where the check itself failed (a grader bug)
+    unchecked_cases: list = dataclasses.field(default_factory=list)   # no reference here: no point lost
 
 
 @dataclasses.dataclass

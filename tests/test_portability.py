@@ -20,7 +20,7 @@ from grader.instructor.bank import MAX_ULPS
 from grader.instructor.demo import REPO
 from grader.instructor.notebook import solution_code
 from tests.browser import artifact
-from tests.conftest import source_notebook
+from tests.helpers import source_notebook
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "portability_probe.py")
 

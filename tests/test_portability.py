@@ -22,6 +22,9 @@ from grader.instructor.notebook import solution_code
 from tests.browser import artifact
 from tests.helpers import source_notebook
 
+# Subprocesses with a fresh numpy and torch at every level: the full suite's, not make test-fast's.
+pytestmark = pytest.mark.slow
+
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "portability_probe.py")
 
 try:

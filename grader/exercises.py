@@ -11,6 +11,12 @@ ASSIGNMENTS = {
         "sigmoid_grad": ("x",),
         "softmax": ("x", "axis"),
         "log_softmax": ("x", "axis"),
+        "tanh": ("x",),
+        "relu": ("x",),
+        "leaky_relu": ("x", "negative_slope"),
+        "elu": ("x", "alpha"),
+        "softplus": ("x", "beta", "threshold"),
+        "gelu": ("x", "approximate"),
     },
     "losses": {
         "nll_loss": ("log_probs", "targets", "weight", "reduction"),

@@ -43,6 +43,30 @@ def log_softmax(x, axis=-1):
     return torch.log_softmax(_tensor(x), dim=axis).numpy()
 
 
+def tanh(x):
+    return torch.tanh(_tensor(x)).numpy()
+
+
+def relu(x):
+    return torch.relu(_tensor(x)).numpy()
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return F.leaky_relu(_tensor(x), negative_slope).numpy()
+
+
+def elu(x, alpha=1.0):
+    return F.elu(_tensor(x), alpha).numpy()
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return F.softplus(_tensor(x), beta, threshold).numpy()
+
+
+def gelu(x, approximate="none"):
+    return F.gelu(_tensor(x), approximate=approximate).numpy()
+
+
 # --- losses ----------------------------------------------------------------------------
 # Targets of the classification losses are int64 class indices; every other argument has
 # the logits' dtype (torch refuses mixed dtypes). `reduction` is passed through unchanged.

@@ -250,3 +250,551 @@ def softmax_in_place(x, axis=-1):
     np.exp(x, out=x)
     x /= np.sum(x, axis=axis, keepdims=True)
     return x
+
+
+# =======================================================================================
+# Wave 2 (issue 18): tanh, relu, leaky_relu, elu, softplus, gelu.
+#
+# Each input set is a list of (case id, draw): `draw(rng)` makes the check's arguments from a
+# generator, so that the cases become per-student draws unchanged once the suites draw their
+# inputs per student; until then each is drawn once, from its own fixed seed (`_drawn`).
+# Values come from the exact helpers (grader.suites), so they are the same bits on every CPU.
+# The ordinary-value and contract checks reuse the inputs above (moderate values, |x| < 11).
+
+import math  # noqa: E402 (the wave-2 imports are kept with the code that uses them)
+
+from grader.suites import exact_uniform  # noqa: E402
+
+def _drawn(seed, cases):
+    """pytest params of `cases` [(id, draw)]: case k drawn from default_rng([seed, k])."""
+    params = []
+    for k, (case_id, draw) in enumerate(cases):
+        args = draw(np.random.default_rng([seed, k]))
+        params.append(pytest.param(*(args if isinstance(args, tuple) else (args,)), id=case_id))
+    return params
+
+
+def _spread(values, dtype):
+    """`values` in random order, each below 1e30 in size times a random factor from 1 to 1.5
+    (so they vary but keep their size; 0, infinities and the near-maximal ones stay), as `dtype`."""
+    def draw(rng):
+        x = np.array(values, dtype=np.float64)
+        scale = np.where(np.abs(x) < 1e30, exact_uniform(rng, 1.0, 1.5, x.shape), 1.0)
+        x = x * scale
+        return rng.permutation(x).astype(dtype)
+    return draw
+
+
+def _normal(shape, scale, dtype=np.float64):
+    return lambda rng: exact_normal(rng, shape, scale).astype(dtype)
+
+
+def _with(draw, *options):
+    """A draw of x followed by fixed option values (the check's other arguments)."""
+    return lambda rng: (draw(rng), *options)
+
+
+_INF = np.inf
+# Infinities and values near the float64/float32 maximum: masks multiplied into the answer
+# give inf * 0 = NaN, and (x + |x|) / 2 overflows.
+EDGES = _drawn(300, [
+    ("float64-infinities", _spread([-_INF, -1.5e308, -3.0, -0.0, 0.0, 2.0, 1.5e308, _INF], np.float64)),
+    ("float32-infinities", _spread([-_INF, -3e38, -1.0, 0.0, 1.0, 3e38, _INF], np.float32)),
+])
+# Huge finite values: exp overflows (past 710 in float64, 89 in float32) or underflows.
+HUGE = _drawn(301, [
+    ("float64", _spread([-1000.0, -100.0, -40.0, -1.0, 0.0, 1.0, 40.0, 100.0, 1000.0], np.float64)),
+    ("float32", _spread([-100.0, -89.0, -1.0, 0.0, 1.0, 89.0, 100.0], np.float32)),
+])
+
+
+# --- tanh ------------------------------------------------------------------------------
+
+@graded("tanh", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_tanh_values(student, ref, x):
+    """matches torch.tanh on ordinary float32 and float64 inputs"""
+    matches_torch(student.tanh, ref.tanh, x)
+
+
+@graded("tanh", points=2, category="stability")
+@pytest.mark.parametrize("x", HUGE)
+def test_tanh_extremes(student, ref, x):
+    """exactly -1 or 1 for huge |x|, never NaN: tanh(1000) = 1 (no inf/inf)"""
+    matches_torch(student.tanh, ref.tanh, x)
+
+
+@graded("tanh", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_tanh_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.tanh, ref.tanh, x)
+
+
+# --- relu ------------------------------------------------------------------------------
+
+@graded("relu", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_relu_values(student, ref, x):
+    """matches torch.relu on ordinary float32 and float64 inputs"""
+    matches_torch(student.relu, ref.relu, x)
+
+
+@graded("relu", points=1, category="stability")
+@pytest.mark.parametrize("x", EDGES)
+def test_relu_edges(student, ref, x):
+    """infinities and values near the float maximum: relu(-inf) = 0, relu(1.5e308) = 1.5e308"""
+    matches_torch(student.relu, ref.relu, x)
+
+
+@graded("relu", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_relu_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.relu, ref.relu, x)
+
+
+# --- leaky_relu ------------------------------------------------------------------------
+
+SLOPES = _drawn(311, [
+    ("float64-slope0.2", _with(_normal((3, 4), 3.0), 0.2)),
+    ("float64-slope0", _with(_normal((6,), 3.0), 0.0)),
+    ("float64-slope-0.5", _with(_normal((2, 5), 3.0), -0.5)),
+    ("float64-slope1.5", _with(_normal((3, 4), 3.0), 1.5)),
+    ("float32-slope3", _with(_normal((2, 3, 4), 3.0, np.float32), 3.0)),
+])
+
+
+@graded("leaky_relu", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_leaky_relu_values(student, ref, x):
+    """matches F.leaky_relu with the default negative_slope=0.01"""
+    matches_torch(student.leaky_relu, ref.leaky_relu, x)
+
+
+@graded("leaky_relu", points=2, category="options")
+@pytest.mark.parametrize("x, negative_slope", SLOPES)
+def test_leaky_relu_slopes(student, ref, x, negative_slope):
+    """any negative_slope: 0, negative, and greater than 1 (x if x > 0 else slope * x)"""
+    matches_torch(student.leaky_relu, ref.leaky_relu, x, negative_slope)
+
+
+@graded("leaky_relu", points=1, category="stability")
+@pytest.mark.parametrize("x", EDGES)
+def test_leaky_relu_edges(student, ref, x):
+    """infinities and values near the float maximum: leaky_relu(inf) = inf, not inf * 0 = NaN"""
+    matches_torch(student.leaky_relu, ref.leaky_relu, x)
+
+
+@graded("leaky_relu", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_leaky_relu_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.leaky_relu, ref.leaky_relu, x)
+
+
+# --- elu -------------------------------------------------------------------------------
+
+ALPHAS = _drawn(320, [
+    ("float64-alpha0.5", _with(_normal((3, 4), 3.0), 0.5)),
+    ("float64-alpha2", _with(_normal((6,), 3.0), 2.0)),
+    ("float64-alpha0", _with(_normal((2, 5), 3.0), 0.0)),
+    ("float32-alpha1.7", _with(_normal((2, 3, 4), 3.0, np.float32), 1.7)),
+])
+
+
+@graded("elu", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_elu_values(student, ref, x):
+    """matches F.elu with the default alpha=1"""
+    matches_torch(student.elu, ref.elu, x)
+
+
+@graded("elu", points=2, category="options")
+@pytest.mark.parametrize("x, alpha", ALPHAS)
+def test_elu_alpha(student, ref, x, alpha):
+    """other alphas (0 too): x if x > 0 else alpha * (exp(x) - 1)"""
+    matches_torch(student.elu, ref.elu, x, alpha)
+
+
+@graded("elu", points=1, category="stability")
+@pytest.mark.parametrize("x", HUGE)
+def test_elu_extremes(student, ref, x):
+    """huge |x|: elu(1000) = 1000 and elu(-1000) = -alpha, never NaN"""
+    matches_torch(student.elu, ref.elu, x)
+
+
+@graded("elu", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_elu_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.elu, ref.elu, x)
+
+
+# --- softplus --------------------------------------------------------------------------
+
+def _around(threshold, beta, dtype=np.float64):
+    """Values on both sides of x = threshold / beta (the switch to the linear branch), that
+    point exactly too, ordinary ones, a few above the threshold itself and one huge one (so a
+    threshold tested on x, or a log(1 + exp) that overflows, shows too)."""
+    def draw(rng):
+        edge = threshold / beta
+        near = edge + exact_uniform(rng, -0.5, 0.5, 6) / beta
+        above = threshold + exact_uniform(rng, 0.05, 0.5, 2)
+        huge = exact_uniform(rng, 800.0, 1000.0, 1) / beta
+        x = np.concatenate([[edge, edge + 1 / 1024], near, exact_normal(rng, (4,), 2.0), above, huge])
+        return rng.permutation(x).astype(dtype), beta, threshold
+    return draw
+
+
+BETAS = _drawn(330, [
+    ("float64-beta2", _with(_normal((3, 4), 3.0), 2.0)),
+    ("float64-beta0.5", _with(_normal((6,), 3.0), 0.5)),
+    ("float32-beta3", _with(_normal((2, 3, 4), 2.0, np.float32), 3.0)),
+])
+THRESHOLDS = _drawn(331, [
+    ("float64-beta1-threshold1", _around(1.0, 1.0)),
+    ("float64-beta2-threshold1", _around(1.0, 2.0)),
+    ("float64-beta0.5-threshold3", _around(3.0, 0.5)),
+    ("float32-beta2-threshold2", _around(2.0, 2.0, np.float32)),
+])
+
+
+@graded("softplus", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_softplus_values(student, ref, x):
+    """matches F.softplus with the defaults beta=1, threshold=20"""
+    matches_torch(student.softplus, ref.softplus, x)
+
+
+@graded("softplus", points=1, category="options")
+@pytest.mark.parametrize("x, beta", BETAS)
+def test_softplus_beta(student, ref, x, beta):
+    """other betas: log(1 + exp(beta * x)) / beta"""
+    matches_torch(student.softplus, ref.softplus, x, beta)
+
+
+@graded("softplus", points=1, category="options")
+@pytest.mark.parametrize("x, beta, threshold", THRESHOLDS)
+def test_softplus_threshold(student, ref, x, beta, threshold):
+    """linear (x itself) where beta * x > threshold, strictly: small thresholds, and x exactly at the switch"""
+    matches_torch(student.softplus, ref.softplus, x, beta, threshold)
+
+
+@graded("softplus", points=1, category="stability")
+@pytest.mark.parametrize("x", HUGE)
+def test_softplus_extremes(student, ref, x):
+    """huge |x|: softplus(1000) = 1000 and softplus(-1000) = 0, never inf"""
+    matches_torch(student.softplus, ref.softplus, x)
+
+
+@graded("softplus", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_softplus_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.softplus, ref.softplus, x)
+
+
+# --- gelu ------------------------------------------------------------------------------
+
+APPROXIMATIONS = _drawn(340, [
+    ("float64-tanh", _with(_normal((3, 4), 2.5), "tanh")),
+    ("float32-tanh", _with(_normal((2, 3, 4), 2.5, np.float32), "tanh")),
+    ("float64-none", _with(_normal((6,), 2.5), "none")),
+])
+GELU_HUGE = _drawn(341, [
+    ("float64-none", _with(_spread([-1000.0, -100.0, -40.0, 0.0, 40.0, 100.0, 1000.0], np.float64), "none")),
+    ("float64-tanh", _with(_spread([-1000.0, -100.0, -40.0, 0.0, 40.0, 100.0, 1000.0], np.float64), "tanh")),
+    ("float32-tanh", _with(_spread([-100.0, -40.0, 0.0, 40.0, 100.0], np.float32), "tanh")),
+])
+
+
+@graded("gelu", points=2, category="values", public=True)
+@pytest.mark.parametrize("x", ORDINARY)
+def test_gelu_values(student, ref, x):
+    """matches F.gelu (the exact erf form, approximate='none') on ordinary inputs"""
+    matches_torch(student.gelu, ref.gelu, x)
+
+
+@graded("gelu", points=2, category="options")
+@pytest.mark.parametrize("x, approximate", APPROXIMATIONS)
+def test_gelu_approximate(student, ref, x, approximate):
+    """approximate='tanh' is the tanh formula (up to 5e-4 from the erf form); 'none' is the erf form"""
+    matches_torch(student.gelu, ref.gelu, x, approximate)
+
+
+@graded("gelu", points=1, category="stability")
+@pytest.mark.parametrize("x, approximate", GELU_HUGE)
+def test_gelu_extremes(student, ref, x, approximate):
+    """huge |x| in both forms: gelu(1000) = 1000 and gelu(-1000) = 0, never NaN"""
+    matches_torch(student.gelu, ref.gelu, x, approximate)
+
+
+@graded("gelu", points=1, category="contract")
+@pytest.mark.parametrize("x", SCALAR_AND_3D)
+def test_gelu_contract(student, ref, x):
+    """keeps the input's shape (0-d and 3-D too) and leaves the input unchanged"""
+    matches_torch(student.gelu, ref.gelu, x)
+
+
+# --- wave 2: known mistakes ------------------------------------------------------------
+# The policy: a warning costs nothing, so a formula whose unused np.where branch overflows
+# (np.where(x > 0, x, alpha * (np.exp(x) - 1)) at x = 1000) but whose values are right is
+# not a mistake; an answer that is NaN or inf where torch's is finite is one.
+
+def _checks(api):
+    """Every check of `api` in this module, in order (a mistake that is wrong everywhere)."""
+    return [n for n, f in globals().items() if n.startswith(f"test_{api}_")
+            and any(m.kwargs["api"] == api for m in getattr(f, "pytestmark", []) if m.name == "graded")]
+
+
+ALL_TANH, ALL_RELU, ALL_LEAKY, ALL_ELU, ALL_SOFTPLUS, ALL_GELU = (_checks(api) for api in (
+    "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu"))
+_SQRT_2_OVER_PI = np.sqrt(2 / np.pi)
+
+
+def _erf(x):
+    """erf element-wise, as the notebook teaches (numpy has none): math.erf on each value."""
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _gelu_tanh(x, tanh=np.tanh):
+    return 0.5 * x * (1 + tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)))
+
+
+def _exp_tanh(u):
+    return (np.exp(u) - np.exp(-u)) / (np.exp(u) + np.exp(-u))
+
+
+# tanh
+
+@mistake("tanh", "(exp(x) - exp(-x)) / (exp(x) + exp(-x)) overflows to inf/inf = NaN for |x| > 710",
+         fix="use np.tanh, or 1 - 2 / (exp(2x) + 1), which cannot overflow to NaN",
+         fails=["test_tanh_extremes"])
+def tanh_from_exps(x):
+    return _exp_tanh(x)
+
+
+@mistake("tanh", "(1 - exp(-2x)) / (1 + exp(-2x)) overflows to -inf/inf = NaN for large negative x",
+         fix="use np.tanh, or pick the form whose exp cannot overflow: sign(x) * (1 - e) / (1 + e) with e = exp(-2|x|)",
+         fails=["test_tanh_extremes"])
+def tanh_one_sided(x):
+    e = np.exp(-2 * x)
+    return (1 - e) / (1 + e)
+
+
+@mistake("tanh", "the logistic sigmoid 1/(1+exp(-x)) is not tanh", fix="tanh(x) = 2 * sigmoid(2x) - 1, or np.tanh",
+         fails=ALL_TANH)
+def tanh_is_sigmoid(x):
+    return 0.5 * (1 + np.tanh(x / 2))
+
+
+@mistake("tanh", "returned the derivative 1 - tanh(x)**2, not tanh(x)", fix="return np.tanh(x)", fails=ALL_TANH)
+def tanh_derivative(x):
+    return 1 - np.tanh(x) ** 2
+
+
+@mistake("tanh", *IN_PLACE, fails=ALL_TANH)
+def tanh_in_place(x):
+    return np.tanh(x, out=x)
+
+
+# relu
+
+@mistake("relu", "x * (x > 0) is NaN at x = -inf (-inf * 0)",
+         fix="np.maximum(x, 0) (or np.where(x > 0, x, 0)): no product with the mask", fails=["test_relu_edges"])
+def relu_mask_product(x):
+    return x * (x > 0)
+
+
+@mistake("relu", "(x + |x|) / 2 overflows to inf for x above half the float maximum, and is NaN at -inf",
+         fix="np.maximum(x, 0)", fails=["test_relu_edges"])
+def relu_half_sum(x):
+    return (x + np.abs(x)) / 2
+
+
+@mistake("relu", "np.max(x, 0) is the maximum over axis 0 (a reduction), not element-wise",
+         fix="np.maximum(x, 0): element-wise maximum with 0", fails=ALL_RELU)
+def relu_reduced(x):
+    return np.max(x, 0)
+
+
+@mistake("relu", "returned the mask x > 0 (relu's derivative), not relu(x)",
+         fix="return np.maximum(x, 0); the mask is the gradient", fails=ALL_RELU)
+def relu_mask(x):
+    return (x > 0).astype(np.asarray(x).dtype)
+
+
+@mistake("relu", "a 0-d input came back 1-D (np.array(x, ndmin=1) or np.atleast_1d)",
+         fix="keep the input's shape: np.maximum(x, 0) works for 0-d arrays too", fails=["test_relu_contract"])
+def relu_at_least_1d(x):
+    y = np.array(x, ndmin=1)
+    y[y < 0] = 0
+    return y
+
+
+@mistake("relu", *IN_PLACE, fails=ALL_RELU)
+def relu_in_place(x):
+    x[x < 0] = 0
+    return x
+
+
+# leaky_relu
+
+@mistake("leaky_relu", "np.maximum(slope * x, x) is leaky_relu only for slopes up to 1",
+         fix="np.where(x > 0, x, negative_slope * x): torch accepts any slope (leaky_relu(-2, 1.5) = -3)",
+         fails=["test_leaky_relu_slopes"])
+def leaky_relu_maximum(x, negative_slope=0.01):
+    return np.maximum(negative_slope * x, x)
+
+
+@mistake("leaky_relu", "ignored negative_slope (always 0.01)",
+         fix="use the argument: np.where(x > 0, x, negative_slope * x)", fails=["test_leaky_relu_slopes"])
+def leaky_relu_fixed_slope(x, negative_slope=0.01):
+    return np.where(x > 0, x, 0.01 * x)
+
+
+@mistake("leaky_relu", "the slope applied to the positive side (the condition is flipped)",
+         fix="x where x > 0, negative_slope * x elsewhere", fails=ALL_LEAKY)
+def leaky_relu_flipped(x, negative_slope=0.01):
+    return np.where(x > 0, negative_slope * x, x)
+
+
+@mistake("leaky_relu", "no leak: plain relu (0 for negative x)", fix="negative x give negative_slope * x, not 0",
+         fails=ALL_LEAKY)
+def leaky_relu_no_leak(x, negative_slope=0.01):
+    return np.maximum(x, 0)
+
+
+@mistake("leaky_relu", "mask products x * (x > 0) + slope * x * (x <= 0) are NaN at infinities (inf * 0)",
+         fix="np.where(x > 0, x, negative_slope * x): choose, do not multiply by a mask",
+         fails=["test_leaky_relu_edges"])
+def leaky_relu_mask_products(x, negative_slope=0.01):
+    return x * (x > 0) + negative_slope * x * (x <= 0)
+
+
+# elu
+
+@mistake("elu", "mask products x * (x > 0) + alpha * (exp(x) - 1) * (x <= 0): exp(1000) = inf and inf * 0 = NaN",
+         fix="np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))): choose a branch, and take exp only of x <= 0",
+         fails=["test_elu_extremes"])
+def elu_mask_products(x, alpha=1.0):
+    return x * (x > 0) + alpha * (np.exp(x) - 1) * (x <= 0)
+
+
+@mistake("elu", "alpha * exp(x) - 1: the parentheses are misplaced (right only for alpha = 1)",
+         fix="alpha * (exp(x) - 1)", fails=["test_elu_alpha"])
+def elu_parentheses(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * np.exp(np.minimum(x, 0)) - 1)
+
+
+@mistake("elu", "ignored alpha (always 1)", fix="x if x > 0 else alpha * (exp(x) - 1)", fails=["test_elu_alpha"])
+def elu_fixed_alpha(x, alpha=1.0):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+@mistake("elu", "alpha also scales the positive side (that is SELU's habit, not ELU's)",
+         fix="x itself where x > 0; alpha only multiplies exp(x) - 1", fails=["test_elu_alpha"])
+def elu_scales_positives(x, alpha=1.0):
+    return alpha * np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+@mistake("elu", "alpha * (exp(x) - 1) everywhere: the positive branch is x itself",
+         fix="np.where(x > 0, x, alpha * (exp(x) - 1))", fails=ALL_ELU)
+def elu_one_branch(x, alpha=1.0):
+    return alpha * np.expm1(x)
+
+
+# softplus
+
+@mistake("softplus", "no threshold: log(1 + exp(beta x)) / beta everywhere (torch returns x itself where "
+         "beta * x > threshold; the difference shows with small thresholds)",
+         fix="np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta)",
+         fails=["test_softplus_threshold"])
+def softplus_no_threshold(x, beta=1.0, threshold=20.0):
+    return np.logaddexp(0, beta * x) / beta
+
+
+@mistake("softplus", "no threshold, and log(1 + exp(beta x)) overflows to inf for large x",
+         fix="np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta): the linear branch is torch's, "
+             "and it keeps huge x finite",
+         fails=["test_softplus_threshold", "test_softplus_extremes"])
+def softplus_naive(x, beta=1.0, threshold=20.0):
+    return np.log1p(np.exp(beta * x)) / beta
+
+
+@mistake("softplus", "beta * x >= threshold: torch's test is strict (beta * x > threshold)",
+         fix="use >: at beta * x == threshold torch still takes log(1 + exp(beta x)) / beta",
+         fails=["test_softplus_threshold"])
+def softplus_at_threshold(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x >= threshold, x, np.logaddexp(0, beta * x) / beta)
+
+
+@mistake("softplus", "compared x, not beta * x, with the threshold",
+         fix="the linear branch starts where beta * x > threshold", fails=["test_softplus_threshold"])
+def softplus_threshold_on_x(x, beta=1.0, threshold=20.0):
+    return np.where(x > threshold, x, np.logaddexp(0, beta * x) / beta)
+
+
+@mistake("softplus", "forgot to divide by beta: log(1 + exp(beta x)) / beta",
+         fix="divide the log branch by beta", fails=["test_softplus_beta", "test_softplus_threshold"])
+def softplus_not_divided(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x))
+
+
+@mistake("softplus", "ignored beta (always 1)", fix="log(1 + exp(beta * x)) / beta",
+         fails=["test_softplus_beta", "test_softplus_threshold"])
+def softplus_fixed_beta(x, beta=1.0, threshold=20.0):
+    return np.where(x > threshold, x, np.logaddexp(0, x))
+
+
+@mistake("softplus", "returned sigmoid(beta x), softplus's derivative, not softplus",
+         fix="softplus(x) = log(1 + exp(beta x)) / beta; its derivative is sigmoid(beta x)", fails=ALL_SOFTPLUS)
+def softplus_derivative(x, beta=1.0, threshold=20.0):
+    return 0.5 * (1 + np.tanh(beta * x / 2))
+
+
+# gelu
+
+@mistake("gelu", "the tanh approximation for approximate='none' (torch's default is the exact erf form)",
+         fix="'none': 0.5 * x * (1 + erf(x / sqrt(2))); the tanh formula only for approximate='tanh'",
+         fails=["test_gelu_values", "test_gelu_approximate", "test_gelu_contract"])
+def gelu_always_tanh(x, approximate="none"):
+    return _gelu_tanh(x)
+
+
+@mistake("gelu", "ignored approximate='tanh' (always the erf form)",
+         fix="approximate='tanh': 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+         fails=["test_gelu_approximate"])
+def gelu_always_erf(x, approximate="none"):
+    return 0.5 * x * (1 + _erf(x / np.sqrt(2)))
+
+
+@mistake("gelu", "erf(x) instead of erf(x / sqrt(2)): Phi(x) = (1 + erf(x / sqrt(2))) / 2",
+         fix="0.5 * x * (1 + erf(x / np.sqrt(2)))",
+         fails=["test_gelu_values", "test_gelu_approximate", "test_gelu_contract"])
+def gelu_erf_unscaled(x, approximate="none"):
+    return _gelu_tanh(x) if approximate == "tanh" else 0.5 * x * (1 + _erf(x))
+
+
+@mistake("gelu", "x * sigmoid(1.702 x) is a third approximation; torch has only erf and tanh",
+         fix="'none': 0.5 * x * (1 + erf(x / sqrt(2))); 'tanh': 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))",
+         fails=["test_gelu_values", "test_gelu_approximate", "test_gelu_contract"])
+def gelu_sigmoid(x, approximate="none"):
+    return x / (1 + np.exp(-1.702 * x))
+
+
+@mistake("gelu", "the tanh approximation without its cubic term 0.044715 x^3",
+         fix="tanh(sqrt(2/pi) * (x + 0.044715 * x**3))", fails=["test_gelu_approximate"])
+def gelu_no_cubic(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * x))
+    return 0.5 * x * (1 + _erf(x / np.sqrt(2)))
+
+
+@mistake("gelu", "tanh written with exps, (e^u - e^-u) / (e^u + e^-u): inf/inf = NaN for large |x|",
+         fix="use np.tanh", fails=["test_gelu_extremes"])
+def gelu_exp_tanh(x, approximate="none"):
+    if approximate == "tanh":
+        return _gelu_tanh(x, tanh=_exp_tanh)
+    return 0.5 * x * (1 + _erf(x / np.sqrt(2)))

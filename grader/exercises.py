@@ -25,6 +25,10 @@ ASSIGNMENTS = {
         "binary_cross_entropy": ("probs", "targets", "reduction"),
         "binary_cross_entropy_with_logits": ("logits", "targets", "reduction"),
         "kl_div": ("log_q", "p", "reduction"),
+        "mse_loss": ("input", "target", "reduction"),
+        "l1_loss": ("input", "target", "reduction"),
+        "smooth_l1_loss": ("input", "target", "reduction", "beta"),
+        "huber_loss": ("input", "target", "reduction", "delta"),
     },
     "optimizers": {
         "SGD": ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov"),

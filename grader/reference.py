@@ -107,6 +107,25 @@ def kl_div(log_q, p, reduction="batchmean"):
         return F.kl_div(_tensor(log_q), _tensor(p), reduction=reduction).numpy()
 
 
+# Regression losses: F.mse_loss/l1_loss/smooth_l1_loss take (input, target, size_average,
+# reduce, reduction, ...) positionally, so reduction and beta go by keyword.
+
+def mse_loss(input, target, reduction="mean"):
+    return F.mse_loss(_tensor(input), _tensor(target), reduction=reduction).numpy()
+
+
+def l1_loss(input, target, reduction="mean"):
+    return F.l1_loss(_tensor(input), _tensor(target), reduction=reduction).numpy()
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    return F.smooth_l1_loss(_tensor(input), _tensor(target), reduction=reduction, beta=beta).numpy()
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return F.huber_loss(_tensor(input), _tensor(target), reduction=reduction, delta=delta).numpy()
+
+
 # --- optimizers: torch.optim behind the student's API ----------------------------------
 # grader.engine.driver runs these exactly as it runs a student's class. The numpy params and the
 # torch tensors share memory (torch.from_numpy), so torch's step updates them in place.

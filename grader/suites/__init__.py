@@ -135,3 +135,15 @@ def exact_log(x):
     for k in range(12, -1, -1):                 # Horner: sum_k s2^k / (2k + 1)
         series = series * s2 + 1 / (2 * k + 1)
     return e * _LN2 + 2 * s * series
+
+
+def drawn_cases(seed: int, cases: list) -> list:
+    """pytest params of `cases`, a list of (case id, draw): `draw(rng)` makes the check's
+    arguments (one value, or a tuple) from a generator, and case k is drawn once, from
+    default_rng([seed, k]). Writing a case as a draw keeps its discriminating structure apart
+    from its values, so the same cases can be drawn per student."""
+    params = []
+    for k, (case_id, draw) in enumerate(cases):
+        args = draw(np.random.default_rng([seed, k]))
+        params.append(pytest.param(*(args if isinstance(args, tuple) else (args,)), id=case_id))
+    return params

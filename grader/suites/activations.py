@@ -257,22 +257,13 @@ def softmax_in_place(x, axis=-1):
 #
 # Each input set is a list of (case id, draw): `draw(rng)` makes the check's arguments from a
 # generator, so that the cases become per-student draws unchanged once the suites draw their
-# inputs per student; until then each is drawn once, from its own fixed seed (`_drawn`).
+# inputs per student; until then each is drawn once, from its own fixed seed (drawn_cases).
 # Values come from the exact helpers (grader.suites), so they are the same bits on every CPU.
 # The ordinary-value and contract checks reuse the inputs above (moderate values, |x| < 11).
 
 import math  # noqa: E402 (the wave-2 imports are kept with the code that uses them)
 
-from grader.suites import exact_uniform  # noqa: E402
-
-def _drawn(seed, cases):
-    """pytest params of `cases` [(id, draw)]: case k drawn from default_rng([seed, k])."""
-    params = []
-    for k, (case_id, draw) in enumerate(cases):
-        args = draw(np.random.default_rng([seed, k]))
-        params.append(pytest.param(*(args if isinstance(args, tuple) else (args,)), id=case_id))
-    return params
-
+from grader.suites import drawn_cases as _drawn, exact_uniform  # noqa: E402
 
 def _spread(values, dtype):
     """`values` in random order, each below 1e30 in size times a random factor from 1 to 1.5

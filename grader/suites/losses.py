@@ -710,3 +710,373 @@ def kl_div_log2(log_q, p, reduction="batchmean"):
          fix="KL(p || q) = sum p * (log p - log_q), with 0 * log 0 = 0", fails=ALL_KL)
 def kl_div_cross_entropy(log_q, p, reduction="batchmean"):
     return _kl_reduce(-p * log_q, reduction)
+
+
+# =======================================================================================
+# Wave 2 (issue 18): mse_loss, l1_loss, smooth_l1_loss, huber_loss (regression losses).
+#
+# Each input set is a list of (case id, draw), drawn by grader.suites.drawn_cases (see the
+# activations suite). Inputs and targets have the same shape (torch broadcasts others with a
+# warning on stderr: not graded). The option checks ask for reduction='none', so a wrong
+# reduction costs the reduction points only, and the report shows the wrong element.
+
+from grader.suites import drawn_cases as _drawn  # noqa: E402 (the wave-2 imports are kept with their code)
+
+
+def _pair(shape, dtype=np.float64, scale=2.0, same=0):
+    """input and target of `shape` (differences of all sizes around 1, so both branches of
+    smooth L1 and Huber show); `same` entries of the target equal the input exactly (d = 0)."""
+    def draw(rng):
+        x = exact_normal(rng, shape, scale)
+        y = exact_normal(rng, shape, scale)
+        if same:
+            at = rng.permutation(int(np.prod(shape)))[:same]
+            y.flat[at] = x.flat[at]
+        return x.astype(dtype), y.astype(dtype)
+    return draw
+
+
+def _plus(draw, *options):
+    """A draw of (input, target) followed by fixed option values (reduction, beta, ...)."""
+    return lambda rng: (*draw(rng), *options)
+
+
+_REGRESSION_SHAPES = [((5,), np.float64), ((5,), np.float32), ((3, 4), np.float64), ((3, 4), np.float32),
+                      ((2, 3, 4), np.float64), ((2, 3, 4), np.float32)]
+REGRESSION = _drawn(400, [(f"{_name(d)}{list(s)}", _pair(s, d)) for s, d in _REGRESSION_SHAPES])
+REGRESSION_REDUCTIONS = _drawn(401, [(f"{_name(d)}{list(s)}-{r}", _plus(_pair(s, d), r))
+                                     for s, d in [((3, 4), np.float64), ((2, 3, 4), np.float32)]
+                                     for r in REDUCTIONS])
+# 0-d and 3-D: 'none' keeps the shape, 'mean' and 'sum' are 0-d.
+REGRESSION_CONTRACT = _drawn(402, [
+    ("float64-scalar-mean", _plus(_pair((), np.float64), "mean")),
+    ("float32-scalar-none", _plus(_pair((), np.float32), "none")),
+    ("float64[2, 3, 4]-none", _plus(_pair((2, 3, 4), np.float64), "none")),
+    ("float32[2, 3, 4]-sum", _plus(_pair((2, 3, 4), np.float32), "sum")),
+])
+SMOOTH_BETAS = _drawn(403, [
+    ("float64-beta0.5", _plus(_pair((3, 4)), "none", 0.5)),
+    ("float64-beta2", _plus(_pair((6,), scale=3.0), "none", 2.0)),
+    ("float32-beta0.25", _plus(_pair((2, 3, 4), np.float32), "none", 0.25)),
+])
+# beta = 0 is exactly L1: no division by beta, and d = 0 gives 0 (not 0/0).
+SMOOTH_BETA_ZERO = _drawn(404, [
+    ("float64-beta0", _plus(_pair((8,), same=3), "none", 0.0)),
+    ("float32-beta0", _plus(_pair((3, 4), np.float32, same=4), "none", 0.0)),
+    ("float64[2, 3, 4]-beta0", _plus(_pair((2, 3, 4), same=5), "none", 0.0)),
+])
+HUBER_DELTAS = _drawn(405, [
+    ("float64-delta0.5", _plus(_pair((3, 4)), "none", 0.5)),
+    ("float64-delta2", _plus(_pair((6,), scale=3.0), "none", 2.0)),
+    ("float64-delta3", _plus(_pair((3, 4), scale=4.0), "none", 3.0)),
+    ("float32-delta0.25", _plus(_pair((2, 3, 4), np.float32), "none", 0.25)),
+])
+
+
+# --- mse_loss --------------------------------------------------------------------------
+
+@graded("mse_loss", points=2, category="values", public=True)
+@pytest.mark.parametrize("input, target", REGRESSION)
+def test_mse_loss_values(student, ref, input, target):
+    """matches F.mse_loss: the mean of (input - target)**2 over every element"""
+    matches_torch(student.mse_loss, ref.mse_loss, input, target)
+
+
+@graded("mse_loss", points=1, category="options")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+def test_mse_loss_reductions(student, ref, input, target, reduction):
+    """reduction='mean' (over every element), 'sum' and 'none'"""
+    matches_torch(student.mse_loss, ref.mse_loss, input, target, reduction)
+
+
+@graded("mse_loss", points=1, category="contract")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+def test_mse_loss_contract(student, ref, input, target, reduction):
+    """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
+    matches_torch(student.mse_loss, ref.mse_loss, input, target, reduction)
+
+
+# --- l1_loss ---------------------------------------------------------------------------
+
+@graded("l1_loss", points=2, category="values", public=True)
+@pytest.mark.parametrize("input, target", REGRESSION)
+def test_l1_loss_values(student, ref, input, target):
+    """matches F.l1_loss: the mean of |input - target| over every element"""
+    matches_torch(student.l1_loss, ref.l1_loss, input, target)
+
+
+@graded("l1_loss", points=1, category="options")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+def test_l1_loss_reductions(student, ref, input, target, reduction):
+    """reduction='mean' (over every element), 'sum' and 'none'"""
+    matches_torch(student.l1_loss, ref.l1_loss, input, target, reduction)
+
+
+@graded("l1_loss", points=1, category="contract")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+def test_l1_loss_contract(student, ref, input, target, reduction):
+    """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
+    matches_torch(student.l1_loss, ref.l1_loss, input, target, reduction)
+
+
+# --- smooth_l1_loss --------------------------------------------------------------------
+
+@graded("smooth_l1_loss", points=2, category="values", public=True)
+@pytest.mark.parametrize("input, target", REGRESSION)
+def test_smooth_l1_loss_values(student, ref, input, target):
+    """matches F.smooth_l1_loss (beta=1, mean): 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta"""
+    matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target)
+
+
+@graded("smooth_l1_loss", points=1, category="options")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+def test_smooth_l1_loss_reductions(student, ref, input, target, reduction):
+    """reduction='mean' (over every element), 'sum' and 'none'"""
+    matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction)
+
+
+@graded("smooth_l1_loss", points=1, category="options")
+@pytest.mark.parametrize("input, target, reduction, beta", SMOOTH_BETAS)
+def test_smooth_l1_loss_beta(student, ref, input, target, reduction, beta):
+    """other betas: the quadratic part is divided by beta, the linear part shifted by 0.5 beta"""
+    matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction, beta)
+
+
+@graded("smooth_l1_loss", points=1, category="stability")
+@pytest.mark.parametrize("input, target, reduction, beta", SMOOTH_BETA_ZERO)
+def test_smooth_l1_loss_beta_zero(student, ref, input, target, reduction, beta):
+    """beta=0 is exactly the L1 loss: no 0/0 = NaN where input == target"""
+    matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction, beta)
+
+
+@graded("smooth_l1_loss", points=1, category="contract")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+def test_smooth_l1_loss_contract(student, ref, input, target, reduction):
+    """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
+    matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction)
+
+
+# --- huber_loss ------------------------------------------------------------------------
+
+@graded("huber_loss", points=2, category="values", public=True)
+@pytest.mark.parametrize("input, target", REGRESSION)
+def test_huber_loss_values(student, ref, input, target):
+    """matches F.huber_loss (delta=1, mean): 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta)"""
+    matches_torch(student.huber_loss, ref.huber_loss, input, target)
+
+
+@graded("huber_loss", points=1, category="options")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+def test_huber_loss_reductions(student, ref, input, target, reduction):
+    """reduction='mean' (over every element), 'sum' and 'none'"""
+    matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction)
+
+
+@graded("huber_loss", points=2, category="options")
+@pytest.mark.parametrize("input, target, reduction, delta", HUBER_DELTAS)
+def test_huber_loss_delta(student, ref, input, target, reduction, delta):
+    """other deltas: huber = delta * smooth_l1(beta=delta), equal to smooth L1 only for delta = 1"""
+    matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction, delta)
+
+
+@graded("huber_loss", points=1, category="contract")
+@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+def test_huber_loss_contract(student, ref, input, target, reduction):
+    """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
+    matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction)
+
+
+# --- wave 2: known mistakes ------------------------------------------------------------
+
+ALL_MSE, ALL_L1, ALL_SMOOTH, ALL_HUBER = (_all(api) for api in ("mse_loss", "l1_loss", "smooth_l1_loss",
+                                                                  "huber_loss"))
+
+
+def _mean_all(losses, reduction):
+    return _reduce(losses, reduction, np.size(losses))
+
+
+def _smooth(d, beta):
+    """smooth L1 element-wise, torch's way: no division by beta when beta = 0."""
+    a = np.abs(d)
+    if beta == 0:
+        return a
+    return np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+
+
+def _huber(d, delta):
+    a = np.abs(d)
+    return np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+
+
+# mse_loss
+
+@mistake("mse_loss", "'mean' divided by the batch size len(input), not by the number of elements",
+         fix="np.mean over every element: the sum divided by input.size",
+         fails=["test_mse_loss_values", "test_mse_loss_reductions"])
+def mse_loss_batch_mean(input, target, reduction="mean"):
+    losses = (input - target) ** 2
+    return _reduce(losses, reduction, len(losses) if np.ndim(losses) else 1)
+
+
+@mistake("mse_loss", "root mean square error: the square root of the MSE", fix="no square root: mean((input - target)**2)",
+         fails=ALL_MSE)
+def mse_loss_root(input, target, reduction="mean"):
+    return np.sqrt(_mean_all((input - target) ** 2, reduction))
+
+
+@mistake("mse_loss", "half the squared error (the 1/2 d**2 convention of some textbooks)",
+         fix="torch's MSE has no 1/2: mean((input - target)**2)", fails=ALL_MSE)
+def mse_loss_half(input, target, reduction="mean"):
+    return _mean_all(0.5 * (input - target) ** 2, reduction)
+
+
+@mistake("mse_loss", "the absolute error |input - target| (that is l1_loss)", fix="square the differences",
+         fails=ALL_MSE)
+def mse_loss_is_l1(input, target, reduction="mean"):
+    return _mean_all(np.abs(input - target), reduction)
+
+
+@mistake("mse_loss", "reduction='mean' summed the losses instead of averaging them",
+         fix="'mean' divides the sum by the number of elements (np.mean)",
+         fails=["test_mse_loss_values", "test_mse_loss_reductions"])
+def mse_loss_sum_for_mean(input, target, reduction="mean"):
+    return _mean_all((input - target) ** 2, "sum" if reduction == "mean" else reduction)
+
+
+@mistake("mse_loss", *IN_PLACE, fails=ALL_MSE)
+def mse_loss_in_place(input, target, reduction="mean"):
+    input -= target
+    input *= input
+    return _mean_all(input, reduction)
+
+
+# l1_loss
+
+@mistake("l1_loss", "no absolute value: the mean signed difference", fix="mean(np.abs(input - target))",
+         fails=ALL_L1)
+def l1_loss_signed(input, target, reduction="mean"):
+    return _mean_all(input - target, reduction)
+
+
+@mistake("l1_loss", "squared the differences (that is mse_loss)", fix="mean(np.abs(input - target))",
+         fails=ALL_L1)
+def l1_loss_is_mse(input, target, reduction="mean"):
+    return _mean_all((input - target) ** 2, reduction)
+
+
+@mistake("l1_loss", "'mean' divided by the batch size len(input), not by the number of elements",
+         fix="np.mean over every element: the sum divided by input.size",
+         fails=["test_l1_loss_values", "test_l1_loss_reductions"])
+def l1_loss_batch_mean(input, target, reduction="mean"):
+    losses = np.abs(input - target)
+    return _reduce(losses, reduction, len(losses) if np.ndim(losses) else 1)
+
+
+@mistake("l1_loss", "reduction='mean' summed the losses instead of averaging them",
+         fix="'mean' divides the sum by the number of elements (np.mean)",
+         fails=["test_l1_loss_values", "test_l1_loss_reductions"])
+def l1_loss_sum_for_mean(input, target, reduction="mean"):
+    return _mean_all(np.abs(input - target), "sum" if reduction == "mean" else reduction)
+
+
+# smooth_l1_loss
+
+@mistake("smooth_l1_loss", "the Huber formula (no division by beta): smooth L1 is huber / beta",
+         fix="0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta",
+         fails=["test_smooth_l1_loss_beta", "test_smooth_l1_loss_beta_zero"])
+def smooth_l1_loss_is_huber(input, target, reduction="mean", beta=1.0):
+    return _mean_all(_huber(input - target, beta), reduction)
+
+
+@mistake("smooth_l1_loss", "ignored beta (always 1)", fix="use the beta argument in both branches",
+         fails=["test_smooth_l1_loss_beta", "test_smooth_l1_loss_beta_zero"])
+def smooth_l1_loss_fixed_beta(input, target, reduction="mean", beta=1.0):
+    return _mean_all(_smooth(input - target, 1.0), reduction)
+
+
+@mistake("smooth_l1_loss", "|d| <= beta for the quadratic branch: with beta = 0 that is 0/0 = NaN where d = 0",
+         fix="torch's test is strict, |d| < beta: with beta = 0 no element takes the quadratic branch",
+         fails=["test_smooth_l1_loss_beta_zero"])
+def smooth_l1_loss_at_most(input, target, reduction="mean", beta=1.0):
+    d = input - target
+    a = np.abs(d)
+    return _mean_all(np.where(a <= beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
+
+
+@mistake("smooth_l1_loss", "a min-based form 0.5 m**2 / beta + (|d| - m), m = min(|d|, beta): 0/0 = NaN for beta = 0",
+         fix="choose the branch with np.where(|d| < beta, ...), and for beta = 0 return |d| (torch does)",
+         fails=["test_smooth_l1_loss_beta_zero"])
+def smooth_l1_loss_min_form(input, target, reduction="mean", beta=1.0):
+    a = np.abs(input - target)
+    m = np.minimum(a, beta)
+    return _mean_all(0.5 * m * m / beta + (a - m), reduction)
+
+
+@mistake("smooth_l1_loss", "the branches swapped: quadratic for large |d|, linear for small",
+         fix="0.5 * d**2 / beta where |d| < beta (small errors), |d| - 0.5 * beta elsewhere", fails=ALL_SMOOTH)
+def smooth_l1_loss_swapped(input, target, reduction="mean", beta=1.0):
+    d = input - target
+    a = np.abs(d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _mean_all(np.where(a < beta, a - 0.5 * beta, 0.5 * d * d / np.where(beta == 0, 1, beta)), reduction)
+
+
+@mistake("smooth_l1_loss", "forgot the 1/2 in the quadratic branch and the 0.5 beta shift",
+         fix="0.5 * d**2 / beta where |d| < beta, else |d| - 0.5 * beta (the two meet at |d| = beta)",
+         fails=["test_smooth_l1_loss_values", "test_smooth_l1_loss_reductions", "test_smooth_l1_loss_beta",
+                "test_smooth_l1_loss_contract"])
+def smooth_l1_loss_no_halves(input, target, reduction="mean", beta=1.0):
+    d = input - target
+    a = np.abs(d)
+    return _mean_all(a if beta == 0 else np.where(a < beta, d * d / beta, a), reduction)
+
+
+@mistake("smooth_l1_loss", "reduction='mean' summed the losses instead of averaging them",
+         fix="'mean' divides the sum by the number of elements (np.mean)",
+         fails=["test_smooth_l1_loss_values", "test_smooth_l1_loss_reductions"])
+def smooth_l1_loss_sum_for_mean(input, target, reduction="mean", beta=1.0):
+    return _mean_all(_smooth(input - target, beta), "sum" if reduction == "mean" else reduction)
+
+
+# huber_loss
+
+@mistake("huber_loss", "smooth L1 in place of Huber: the two differ by a factor delta (huber = delta * smooth_l1)",
+         fix="0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta)", fails=["test_huber_loss_delta"])
+def huber_loss_is_smooth_l1(input, target, reduction="mean", delta=1.0):
+    return _mean_all(_smooth(input - target, delta), reduction)
+
+
+@mistake("huber_loss", "the linear branch is not scaled by delta: |d| - 0.5 delta",
+         fix="delta * (|d| - 0.5 * delta), so the branches meet at |d| = delta", fails=["test_huber_loss_delta"])
+def huber_loss_unscaled_linear(input, target, reduction="mean", delta=1.0):
+    d = input - target
+    a = np.abs(d)
+    return _mean_all(np.where(a < delta, 0.5 * d * d, a - 0.5 * delta), reduction)
+
+
+@mistake("huber_loss", "ignored delta (always 1)", fix="use the delta argument in the test and the linear branch",
+         fails=["test_huber_loss_delta"])
+def huber_loss_fixed_delta(input, target, reduction="mean", delta=1.0):
+    return _mean_all(_huber(input - target, 1.0), reduction)
+
+
+@mistake("huber_loss", "forgot the 1/2 in the quadratic branch", fix="0.5 * d**2 where |d| < delta",
+         fails=ALL_HUBER)
+def huber_loss_no_half(input, target, reduction="mean", delta=1.0):
+    d = input - target
+    a = np.abs(d)
+    return _mean_all(np.where(a < delta, d * d, delta * (a - 0.5 * delta)), reduction)
+
+
+@mistake("huber_loss", "reduction='mean' summed the losses instead of averaging them",
+         fix="'mean' divides the sum by the number of elements (np.mean)",
+         fails=["test_huber_loss_values", "test_huber_loss_reductions"])
+def huber_loss_sum_for_mean(input, target, reduction="mean", delta=1.0):
+    return _mean_all(_huber(input - target, delta), "sum" if reduction == "mean" else reduction)
+
+
+@mistake("huber_loss", *IN_PLACE, fails=ALL_HUBER)
+def huber_loss_in_place(input, target, reduction="mean", delta=1.0):
+    input -= target
+    return _mean_all(_huber(input, delta), reduction)

@@ -1,4 +1,5 @@
-# ada: correct, vectorised: fancy indexing, a shared log-sum-exp, np.where for the clamp.
+# ada: correct, vectorised: fancy indexing, a shared log-sum-exp, np.where for the clamp; Huber
+# as delta * smooth L1.
 import numpy as np
 
 
@@ -53,3 +54,31 @@ def kl_div(log_q, p, reduction="batchmean"):
     if reduction == "mean":
         return pointwise.mean()
     return pointwise.sum() / p.shape[0]
+
+
+def _reduced(losses, reduction):
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def mse_loss(input, target, reduction="mean"):
+    return _reduced(np.square(input - target), reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    return _reduced(np.abs(input - target), reduction)
+
+
+def _smooth_l1(d, beta):
+    a = np.abs(d)
+    return a if beta == 0 else np.where(a < beta, 0.5 * d ** 2 / beta, a - 0.5 * beta)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    return _reduced(_smooth_l1(np.asarray(input - target), beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    # huber = delta * smooth_l1(beta=delta)
+    return _reduced(delta * _smooth_l1(np.asarray(input - target), delta), reduction)

@@ -1,5 +1,6 @@
 # ben: correct in another style: explicit loops over samples, float64 results, one-hot
-# matrices, np.logaddexp for the log-sum-exp and softplus, and a shared reduction helper.
+# matrices, np.logaddexp for the log-sum-exp and softplus, a shared reduction helper; element
+# loops for the regression losses, and a smooth L1 whose discarded branch divides by 0 (warns).
 import numpy as np
 
 
@@ -67,3 +68,35 @@ def kl_div(log_q, p, reduction="batchmean"):
     if reduction == "batchmean":
         return pointwise.sum() / pp.shape[0]
     return _reduce(pointwise, reduction, pointwise.size)
+
+
+def _each(fn, input, target):
+    """fn(difference) for every element, by an explicit loop, in float64 (0-d arrays too)."""
+    d = np.asarray(input, dtype=np.float64) - np.asarray(target, dtype=np.float64)
+    out = np.empty(d.shape)
+    for idx in np.ndindex(*d.shape):
+        out[idx] = fn(float(d[idx]))
+    return out
+
+
+def mse_loss(input, target, reduction="mean"):
+    losses = _each(lambda d: d * d, input, target)
+    return _reduce(losses, reduction, losses.size)
+
+
+def l1_loss(input, target, reduction="mean"):
+    losses = _each(abs, input, target)
+    return _reduce(losses, reduction, losses.size)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    # with beta = 0 the discarded branch divides by 0: numpy warns, the values are right
+    d = np.asarray(input, dtype=np.float64) - target
+    a = np.abs(d)
+    losses = np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+    return _reduce(losses, reduction, losses.size)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    losses = _each(lambda d: 0.5 * d * d if abs(d) < delta else delta * (abs(d) - 0.5 * delta), input, target)
+    return _reduce(losses, reduction, losses.size)

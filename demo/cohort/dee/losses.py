@@ -1,7 +1,8 @@
 # dee: typical mistakes. The weighted mean divided by N (loses the weight points, in
 # cross_entropy too, which reuses nll_loss), log(softmax) (loses stability only), the
 # gradient of the summed loss, BCE without torch's clamp, the logits version through the
-# sigmoid (both lose stability only), and 'mean' for kl_div's 'batchmean'.
+# sigmoid (both lose stability only), 'mean' for kl_div's 'batchmean'; the MSE over the batch
+# size, smooth L1 with <= (0/0 at beta = 0), and smooth L1 for Huber.
 import numpy as np
 
 
@@ -49,3 +50,29 @@ def kl_div(log_q, p, reduction="batchmean"):
     if reduction == "sum":
         return np.sum(pointwise)
     return np.mean(pointwise)
+
+
+def mse_loss(input, target, reduction="mean"):
+    losses = (input - target) ** 2
+    if reduction == "none":
+        return losses
+    return np.sum(losses) / (len(losses) if reduction == "mean" else 1)    # divides by the batch size
+
+
+def l1_loss(input, target, reduction="mean"):
+    losses = np.abs(input - target)
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    d = input - target
+    losses = np.where(np.abs(d) <= beta, 0.5 * d ** 2 / beta, np.abs(d) - 0.5 * beta)   # <=: 0/0 at beta = 0
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return smooth_l1_loss(input, target, reduction, beta=delta)    # not scaled by delta

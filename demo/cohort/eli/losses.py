@@ -1,6 +1,7 @@
 # eli: the log of log-probabilities in nll_loss, 'mean' that sums, the gradient's sign
 # flipped, one BCE term picked with np.where (wrong for soft targets), a naive
-# log(1 + exp(-z)) that overflows, and the reversed KL divergence KL(q || p).
+# log(1 + exp(-z)) that overflows, the reversed KL divergence KL(q || p); half the MSE,
+# an L1 whose mean sums, a min-based smooth L1 (0/0 at beta = 0), an unscaled Huber.
 import numpy as np
 
 
@@ -56,3 +57,32 @@ def kl_div(log_q, p, reduction="batchmean"):
     if reduction == "mean":
         return pointwise.mean()
     return pointwise.sum() / p.shape[0]
+
+
+def mse_loss(input, target, reduction="mean"):
+    losses = 0.5 * (input - target) ** 2      # the 1/2 of the textbooks
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)
+
+
+def l1_loss(input, target, reduction="mean"):
+    losses = np.abs(input - target)
+    return losses if reduction == "none" else np.sum(losses)     # 'mean' sums
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    a = np.abs(input - target)
+    m = np.minimum(a, beta)
+    losses = 0.5 * m ** 2 / beta + (a - m)     # 0/0 at beta = 0
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    a = np.abs(input - target)
+    losses = np.where(a < delta, 0.5 * a ** 2, a - 0.5 * delta)     # the linear part not scaled by delta
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)

@@ -57,3 +57,34 @@ def kl_div(log_q, p, reduction="batchmean"):
     if reduction == "sum":
         return total
     return total / (pointwise.size if reduction == "mean" else pointwise.shape[0])
+
+
+def _reduced(losses, reduction):
+    if reduction == "none":
+        return losses
+    return np.sum(losses) if reduction == "sum" else np.mean(losses)
+
+
+def mse_loss(input, target, reduction="mean"):
+    print("debug: mse_loss called", file=sys.stderr)
+    return _reduced((input - target) ** 2, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    print("debug: l1_loss called", file=sys.stderr)
+    return _reduced(np.abs(input - target), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    print("debug: smooth_l1_loss called", file=sys.stderr)
+    d = np.asarray(input - target)
+    a = np.abs(d)
+    losses = a if beta == 0 else np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+    return _reduced(losses, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    print("debug: huber_loss called", file=sys.stderr)
+    d = np.asarray(input - target)
+    a = np.abs(d)
+    return _reduced(np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)

@@ -33,12 +33,15 @@ ASSIGNMENTS = {
     "optimizers": {
         "SGD": ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov"),
         "Adam": ("params", "lr", "betas", "eps", "weight_decay", "amsgrad"),
+        "RMSprop": ("params", "lr", "alpha", "eps", "weight_decay", "momentum", "centered"),
+        "Adagrad": ("params", "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),
+        "AdamW": ("params", "lr", "betas", "eps", "weight_decay", "amsgrad"),
     },
 }
 
 # API names that are classes holding state across calls (optimizers). Checks call them with a
 # run description, and grader.engine.driver plays the run: see grader/engine/driver.py.
-STATEFUL = {"SGD", "Adam"}
+STATEFUL = {"SGD", "Adam", "RMSprop", "Adagrad", "AdamW"}
 
 
 def is_stateful(name: str) -> bool:

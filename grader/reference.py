@@ -160,6 +160,18 @@ class Adam(_TorchOptimizer):
     torch_class = torch.optim.Adam
 
 
+class RMSprop(_TorchOptimizer):
+    torch_class = torch.optim.RMSprop
+
+
+class Adagrad(_TorchOptimizer):
+    torch_class = torch.optim.Adagrad
+
+
+class AdamW(_TorchOptimizer):
+    torch_class = torch.optim.AdamW
+
+
 def answer(name: str, args: tuple = (), kwargs: dict | None = None) -> np.ndarray:
     """torch's answer to a call of API `name`, as numpy: for a stateful API (an optimizer
     class) the trajectory of the run the arguments describe (grader.engine.driver)."""

@@ -8,8 +8,10 @@ import pytest
 
 from bench.autograde import TRIVIAL_TEST, build, student_code, write_cohort
 from grader.exercises import ASSIGNMENTS
-from grader.instructor.cohort import cohort_setting, expected_scores
+from grader.instructor.cohort import cohort_setting, expected_scores, expected_table
 from grader.grading.cells import graded_test_cells, nbgrader_meta, solution_cells
+from grader.suites import cell_points
+from tests.helpers import COHORT
 
 
 @pytest.fixture(scope="module")
@@ -91,17 +93,22 @@ def test_derived_hostile_students_answer_right_and_misbehave(capfd):
     assert (lie == 12345).all()
 
     _, _, code, expected = student_code(5, "optimizers")   # the exiter: its last solution cell ends the kernel
-    assert cohort_setting(code, "CELL_SOURCE", {}) == {"Adam": "import os\nos._exit(3)"}
-    assert expected == {"test_Adam": 0}
+    last = list(ASSIGNMENTS["optimizers"])[-1]
+    assert cohort_setting(code, "CELL_SOURCE", {}) == {last: "import os\nos._exit(3)"}
+    assert expected == {f"test_{last}": 0}
 
 
 def test_the_bench_cohort_has_one_expected_scores_table(tmp_path):
     kinds, _ = write_cohort(str(tmp_path), 6, ["activations", "optimizers"])
     table = expected_scores(str(tmp_path), "optimizers")
     assert set(table) == set(kinds)
-    assert table["s001"] == {"test_SGD": 8, "test_Adam": 8}    # correct (ada)
-    assert table["s002"] == {"test_SGD": 7, "test_Adam": 7}    # buggy (dee), from demo/cohort's table
-    assert table["s006"] == {"test_SGD": 8, "test_Adam": 0}    # the derived exiter
+    full = {f"test_{name}": points for name, points in cell_points("optimizers").items()}
+    last = f"test_{list(ASSIGNMENTS['optimizers'])[-1]}"
+    assert table["s001"] == full    # correct (ada)
+    dee = expected_table(COHORT)["dee"]
+    assert table["s002"] == dict(full, **{g: s for g, s in dee.items() if g in full})    # buggy (dee)
+    assert table["s002"]["test_SGD"] == 7 and table["s002"]["test_Adam"] == 7
+    assert table["s006"] == dict(full, **{last: 0})    # the derived exiter: its last cell ends the kernel
     assert expected_scores(str(tmp_path), "activations")["s003"]["test_log_softmax"] == 0   # tests/hostile's exiter
 
 

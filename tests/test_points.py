@@ -117,4 +117,5 @@ ORIGINAL = {"activations": ["test_sigmoid", "test_sigmoid_grad", "test_softmax",
             "optimizers": ["test_SGD", "test_Adam"]}
 # The wave-2 exercises (issue 18) they answer too.
 WAVE2 = {"activations": ["test_tanh", "test_relu", "test_leaky_relu", "test_elu", "test_softplus", "test_gelu"],
-         "losses": ["test_mse_loss", "test_l1_loss", "test_smooth_l1_loss", "test_huber_loss"], "optimizers": []}
+         "losses": ["test_mse_loss", "test_l1_loss", "test_smooth_l1_loss", "test_huber_loss"],
+         "optimizers": ["test_RMSprop", "test_Adagrad", "test_AdamW"]}

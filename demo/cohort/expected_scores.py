@@ -15,14 +15,16 @@ EXPECTED_SCORES = {
             "test_binary_cross_entropy_with_logits": 4, "test_kl_div": 2, "test_SGD": 7,
             "test_Adam": 7,
             "test_relu": 3, "test_leaky_relu": 4, "test_elu": 4, "test_softplus": 5, "test_gelu": 1,
-            "test_mse_loss": 0, "test_smooth_l1_loss": 5, "test_huber_loss": 4},
+            "test_mse_loss": 0, "test_smooth_l1_loss": 5, "test_huber_loss": 4,
+            "test_RMSprop": 10, "test_Adagrad": 9, "test_AdamW": 4},
     # unstable formulas and wrong derivatives
     "eli": {"test_sigmoid": 3, "test_sigmoid_grad": 0, "test_softmax": 4, "test_log_softmax": 4,
             "test_nll_loss": 0, "test_cross_entropy": 2, "test_cross_entropy_grad": 0,
             "test_binary_cross_entropy": 6, "test_binary_cross_entropy_with_logits": 4,
             "test_kl_div": 0, "test_SGD": 7, "test_Adam": 0,
             "test_tanh": 3, "test_relu": 0, "test_leaky_relu": 5, "test_elu": 5, "test_softplus": 4, "test_gelu": 1,
-            "test_mse_loss": 0, "test_l1_loss": 1, "test_smooth_l1_loss": 5, "test_huber_loss": 4},
+            "test_mse_loss": 0, "test_l1_loss": 1, "test_smooth_l1_loss": 5, "test_huber_loss": 4,
+            "test_RMSprop": 10, "test_Adagrad": 8, "test_AdamW": 4},
     # wrong answers in test cells tagged `skip-execution`
     "fay": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0,
             "test_nll_loss": 0, "test_cross_entropy": 0, "test_cross_entropy_grad": 0,

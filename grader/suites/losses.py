@@ -919,7 +919,8 @@ def mse_loss_batch_mean(input, target, reduction="mean"):
     return _reduce(losses, reduction, len(losses) if np.ndim(losses) else 1)
 
 
-@mistake("mse_loss", "root mean square error: the square root of the MSE", fix="no square root: mean((input - target)**2)",
+@mistake("mse_loss", "root mean square error: the square root of the MSE",
+         fix="no square root: mean((input - target)**2)",
          fails=ALL_MSE)
 def mse_loss_root(input, target, reduction="mean"):
     return np.sqrt(_mean_all((input - target) ** 2, reduction))

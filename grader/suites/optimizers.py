@@ -563,3 +563,841 @@ class AdamRebinds(_Rebinds, _Adam):
 @mistake("Adam", *NOT_IN_PLACE, fails=["test_Adam_contract"])
 class AdamReplaces(_Replaces, _Adam):
     pass
+
+
+# =======================================================================================
+# Wave 2 (issue 18): RMSprop, Adagrad, AdamW.
+#
+# Each case is a (case id, draw) drawn by grader.suites.drawn_cases (see the activations
+# suite): `draw(rng)` makes a run's params, gradients (given, or from a loss surface),
+# hyper-parameters and schedule. As for SGD and Adam, each option check turns on one option
+# and leaves the others at their defaults, so a mistake in one option costs that option only;
+# AdamW's default weight decay (1e-2) is on in its value checks only (the others pass 0, so
+# a wrong decay costs the decay points, the values and the schedule, where decay and lr meet).
+# What shows each known mistake (TORCH_NOTES, "Wave 2"):
+# - eps inside the sqrt: eps 0.1, or the default eps with gradients of 1e-9;
+# - RMSprop's alpha swapped with 1 - alpha: any run; alpha hard-wired: alpha != 0.99;
+# - lr inside RMSprop's momentum buffer: momentum and an lr changed mid-run;
+# - centered without the mean: centered=True;
+# - Adagrad's lr_decay off by one step: lr_decay > 0; an ignored accumulator: its value > 0;
+# - AdamW's decay coupled, after the step, or without lr: lr * wd >= 1e-3; default wd 0: the defaults.
+
+from grader.suites import drawn_cases as _drawn, exact_normal, exact_uniform  # noqa: E402,F811 (kept with their code)
+
+_RUN = "params, hyper, grads, schedule"
+_TWO = [(3,), (2, 3)]                            # two params of different shapes in every run
+_FOUR = [(2, 3), (4,), (), (1, 2, 2)]            # a 0-d and a 3-D param too
+_FROZEN = [np.array([True, False, True]), np.ones((2, 3), bool)]   # two entries, and a whole param
+
+
+def _gradient_steps(rng, params, scales, zero=None):
+    """One list of gradients per step, like the params, of size `scales[k]` at step k (each
+    entry within a factor of 3 of it, of either sign); `zero` masks exact zeros."""
+    steps = []
+    for scale in scales:
+        grads = [(scale * (rng.integers(0, 2, p.shape) * 2 - 1) * exact_uniform(rng, 0.5, 1.5, p.shape)).astype(p.dtype)
+                 for p in params]
+        if zero is not None:
+            grads = [np.where(z, 0, g).astype(g.dtype) for g, z in zip(grads, zero)]
+        steps.append(grads)
+    return steps
+
+
+def _run(hyper, scales=(1.0, 2.0, 0.5, 1.5), dtype=np.float64, schedule=None, shapes=_TWO, zero=None):
+    """A run's draw: random params of `shapes`, given gradients of the sizes in `scales`."""
+    def draw(rng):
+        params = [exact_normal(rng, s).astype(dtype) for s in shapes]
+        return params, tuple(hyper), _gradient_steps(rng, params, scales, zero), schedule
+    return draw
+
+
+_NEAR = (np.array([-1.2, 1.0]), np.array([[0.5, -0.5], [1.5, 0.3]]))
+_FAR = (np.array([-3.0, 5.0]), np.array([[4.5, -2.5], [-2.0, 4.0]]))   # every coordinate 3 or more from 1
+
+
+def _path(hyper, surface, steps, dtype=np.float64, schedule=None, start=_NEAR):
+    """A run's draw that follows a loss surface from a random start near `start`."""
+    def draw(rng):
+        params = [start[0] + exact_normal(rng, (2,), 0.2), start[1] + exact_normal(rng, (2, 2), 0.2)]
+        return [p.astype(dtype) for p in params], tuple(hyper), (surface, steps), schedule
+    return draw
+
+
+_ONES = (1.0,) * 6
+_TINY = (1e-9, 3e-9, 1e-9, 2e-9)
+# RMSprop's first steps divide by sqrt(0.01 g**2): with the default eps inside the sqrt the
+# step changes by about 1e-8 / (0.02 g**2), visible for g of 1 in float64. Its runs use
+# gradients of about 10 (its paths start 3 or more from the minimum), where only its eps check
+# (eps 0.1, or g of 1e-9) tells the two apart.
+_LARGE = (10.0, 20.0, 5.0, 15.0)
+_LARGE_FLAT = (10.0,) * 6
+_SMALL = (1.0, 2.0, 0.5, 1.5)
+
+
+# --- RMSprop ---------------------------------------------------------------------------
+# RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)
+
+RMSPROP_VALUES = _drawn(500, [
+    ("float64-defaults", _run((), scales=_LARGE)),
+    ("float64-lr0.05", _run((0.05,), scales=_LARGE)),
+    ("float32-lr0.05", _run((0.05,), scales=_LARGE, dtype=F32)),
+    ("float64-quadratic-30-steps", _path((0.01,), "quadratic", 30, start=_FAR)),
+])
+RMSPROP_ALPHA = _drawn(501, [
+    ("float64-alpha0.9", _run((0.05, 0.9), scales=_LARGE)),
+    ("float32-alpha0.5", _run((0.05, 0.5), scales=_LARGE, dtype=F32)),
+])
+RMSPROP_EPS = _drawn(502, [
+    ("float64-eps0.1", _run((0.05, 0.99, 0.1), scales=_SMALL)),
+    ("float32-eps0.1", _run((0.05, 0.99, 0.1), scales=_SMALL, dtype=F32)),
+    ("float64-default-eps-gradients-1e-9", _run((0.05,), scales=_TINY)),
+])
+RMSPROP_MOMENTUM = _drawn(503, [
+    ("float64-momentum0.9", _run((0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE)),
+    ("float32-momentum0.8", _run((0.01, 0.99, 1e-8, 0.0, 0.8), scales=_LARGE, dtype=F32)),
+    ("float64-momentum-lr-changed-at-step-3", _run((0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE_FLAT,
+                                                   schedule={3: 0.002, 5: 0.03})),
+])
+RMSPROP_CENTERED = _drawn(504, [
+    ("float64-centered", _run((0.01, 0.99, 1e-8, 0.0, 0.0, True), scales=_LARGE)),
+    ("float32-centered-alpha0.9", _run((0.01, 0.9, 1e-8, 0.0, 0.0, True), scales=_LARGE, dtype=F32)),
+    ("float64-centered-momentum-quadratic-20-steps", _path((0.01, 0.99, 1e-8, 0.0, 0.9, True), "quadratic", 20,
+                                                                          start=_FAR)),
+])
+RMSPROP_WEIGHT_DECAY = _drawn(505, [
+    ("float64-wd0.1", _run((0.01, 0.99, 1e-8, 0.1), scales=_LARGE)),
+    ("float32-wd0.5", _run((0.01, 0.99, 1e-8, 0.5), scales=_LARGE, dtype=F32)),
+])
+RMSPROP_SCHEDULE = _drawn(506, [
+    ("float64-lr-changed-at-step-3", _run((0.01,), scales=_LARGE_FLAT, schedule={3: 0.001, 5: 0.05})),
+    ("float32-lr-changed-at-step-2", _run((0.01,), scales=_LARGE_FLAT[:4], dtype=F32, schedule={2: 0.1})),
+])
+RMSPROP_ZERO_GRADIENTS = _drawn(507, [
+    ("float64-zero-gradients", _run((0.01,), scales=_LARGE, zero=_FROZEN)),
+    ("float32-zero-gradients", _run((0.01,), scales=_LARGE, zero=_FROZEN, dtype=F32)),
+])
+RMSPROP_CONTRACT = _drawn(508, [
+    ("float32-4-params-0d-and-3d", _run((0.01,), scales=_LARGE, shapes=_FOUR, dtype=F32)),
+    ("float64-4-params-0d-and-3d-centered-momentum",
+     _run((0.01, 0.9, 1e-8, 0.0, 0.5, True), scales=_LARGE, shapes=_FOUR)),
+])
+RMSPROP_INVALID = _drawn(509, [
+    ("lr-negative", _run((-0.01,), scales=(1.0,))),
+    ("alpha-negative", _run((0.01, -0.1), scales=(1.0,))),
+    ("eps-negative", _run((0.01, 0.99, -1e-8), scales=(1.0,))),
+    ("weight_decay-negative", _run((0.01, 0.99, 1e-8, -0.1), scales=(1.0,))),
+    ("momentum-negative", _run((0.01, 0.99, 1e-8, 0.0, -0.5), scales=(1.0,))),
+])
+NEGATIVE_INVALID = "a negative value for any hyper-parameter is invalid"
+NO_VALIDATION = ("accepted a negative hyper-parameter (torch's constructor raises ValueError)",
+                 "in __init__: if lr < 0 (and the same for the others): raise ValueError(...)")
+
+
+@graded("RMSprop", points=2, category="values", public=True)
+@pytest.mark.parametrize(_RUN, RMSPROP_VALUES)
+def test_RMSprop_values(student, ref, params, hyper, grads, schedule):
+    """matches torch.optim.RMSprop step by step (defaults, another lr, a 30-step path)"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_ALPHA)
+def test_RMSprop_alpha(student, ref, params, hyper, grads, schedule):
+    """alpha != 0.99: square_avg = alpha * square_avg + (1 - alpha) * g**2"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_EPS)
+def test_RMSprop_eps(student, ref, params, hyper, grads, schedule):
+    """eps is added outside the sqrt: sqrt(square_avg) + eps (large eps, tiny gradients)"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_MOMENTUM)
+def test_RMSprop_momentum(student, ref, params, hyper, grads, schedule):
+    """momentum: buf = momentum * buf + g / avg (no lr inside), p -= lr * buf; lr changed mid-run too"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_CENTERED)
+def test_RMSprop_centered(student, ref, params, hyper, grads, schedule):
+    """centered=True: avg = sqrt(square_avg - grad_avg**2) + eps, with grad_avg the running mean of g"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_WEIGHT_DECAY)
+def test_RMSprop_weight_decay(student, ref, params, hyper, grads, schedule):
+    """weight_decay adds wd * p to the gradient first (L2, coupled)"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="options")
+@pytest.mark.parametrize(_RUN, RMSPROP_SCHEDULE)
+def test_RMSprop_lr_schedule(student, ref, params, hyper, grads, schedule):
+    """a new opt.lr set between steps applies from the next step, as in torch"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="stability")
+@pytest.mark.parametrize(_RUN, RMSPROP_ZERO_GRADIENTS)
+def test_RMSprop_zero_gradients(student, ref, params, hyper, grads, schedule):
+    """exact zero gradients (a frozen param) leave those entries unchanged, never NaN"""
+    follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+
+
+@graded("RMSprop", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, RMSPROP_CONTRACT)
+def test_RMSprop_contract(student, ref, params, hyper, grads, schedule):
+    """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
+    got, want = follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
+    assert_updated_in_place(got, want)
+
+
+@graded("RMSprop", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, RMSPROP_INVALID)
+def test_RMSprop_invalid(student, ref, params, hyper, grads, schedule):
+    """raises ValueError like torch for a negative lr, alpha, eps, weight_decay or momentum"""
+    assert_raises(student.RMSprop(params, hyper, grads, schedule), "ValueError", NEGATIVE_INVALID,
+                  mistake=NO_VALIDATION)
+
+
+# --- Adagrad ---------------------------------------------------------------------------
+# Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)
+
+ADAGRAD_VALUES = _drawn(510, [
+    ("float64-defaults", _run(())),
+    ("float64-lr0.1", _run((0.1,))),
+    ("float32-lr0.1", _run((0.1,), dtype=F32)),
+    ("float64-quadratic-30-steps", _path((0.1,), "quadratic", 30)),
+])
+ADAGRAD_LR_DECAY = _drawn(511, [
+    ("float64-lr_decay0.1", _run((0.1, 0.1))),
+    ("float32-lr_decay0.5", _run((0.1, 0.5), dtype=F32)),
+    ("float64-lr_decay0.05-quadratic-20-steps", _path((0.1, 0.05), "quadratic", 20)),
+])
+ADAGRAD_ACCUMULATOR = _drawn(512, [
+    ("float64-initial-accumulator0.5", _run((0.1, 0.0, 0.0, 0.5))),
+    ("float32-initial-accumulator2", _run((0.1, 0.0, 0.0, 2.0), dtype=F32)),
+])
+ADAGRAD_EPS = _drawn(513, [
+    ("float64-eps0.1", _run((0.1, 0.0, 0.0, 0.0, 0.1))),
+    ("float32-eps0.1", _run((0.1, 0.0, 0.0, 0.0, 0.1), dtype=F32)),
+    ("float64-default-eps-gradients-1e-9", _run((0.1,), scales=_TINY)),
+])
+ADAGRAD_WEIGHT_DECAY = _drawn(514, [
+    ("float64-wd0.1", _run((0.1, 0.0, 0.1))),
+    ("float32-wd0.5", _run((0.1, 0.0, 0.5), dtype=F32)),
+])
+ADAGRAD_SCHEDULE = _drawn(515, [
+    ("float64-lr-changed-at-step-3", _run((0.1,), scales=_ONES, schedule={3: 0.01, 5: 0.3})),
+    ("float32-lr-changed-at-step-2", _run((0.1,), scales=(1.0,) * 4, dtype=F32, schedule={2: 0.5})),
+])
+ADAGRAD_ZERO_GRADIENTS = _drawn(516, [
+    ("float64-zero-gradients", _run((0.1,), zero=_FROZEN)),
+    ("float32-zero-gradients", _run((0.1,), zero=_FROZEN, dtype=F32)),
+])
+ADAGRAD_CONTRACT = _drawn(517, [
+    ("float32-4-params-0d-and-3d", _run((0.1,), shapes=_FOUR, dtype=F32)),
+    ("float64-4-params-0d-and-3d", _run((0.05,), shapes=_FOUR)),
+])
+ADAGRAD_INVALID = _drawn(518, [
+    ("lr-negative", _run((-0.1,), scales=(1.0,))),
+    ("lr_decay-negative", _run((0.1, -0.1), scales=(1.0,))),
+    ("weight_decay-negative", _run((0.1, 0.0, -0.1), scales=(1.0,))),
+    ("initial_accumulator_value-negative", _run((0.1, 0.0, 0.0, -0.5), scales=(1.0,))),
+    ("eps-negative", _run((0.1, 0.0, 0.0, 0.0, -1e-10), scales=(1.0,))),
+])
+
+
+@graded("Adagrad", points=2, category="values", public=True)
+@pytest.mark.parametrize(_RUN, ADAGRAD_VALUES)
+def test_Adagrad_values(student, ref, params, hyper, grads, schedule):
+    """matches torch.optim.Adagrad step by step (defaults, another lr, a 30-step path)"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAGRAD_LR_DECAY)
+def test_Adagrad_lr_decay(student, ref, params, hyper, grads, schedule):
+    """lr_decay: step t uses lr / (1 + (t - 1) * lr_decay), so the first step uses lr itself"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAGRAD_ACCUMULATOR)
+def test_Adagrad_initial_accumulator(student, ref, params, hyper, grads, schedule):
+    """the sum of squared gradients starts at initial_accumulator_value, not 0"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAGRAD_EPS)
+def test_Adagrad_eps(student, ref, params, hyper, grads, schedule):
+    """eps is added outside the sqrt: sqrt(sum) + eps (large eps, tiny gradients)"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAGRAD_WEIGHT_DECAY)
+def test_Adagrad_weight_decay(student, ref, params, hyper, grads, schedule):
+    """weight_decay adds wd * p to the gradient first (L2, coupled)"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAGRAD_SCHEDULE)
+def test_Adagrad_lr_schedule(student, ref, params, hyper, grads, schedule):
+    """a new opt.lr set between steps applies from the next step, as in torch"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="stability")
+@pytest.mark.parametrize(_RUN, ADAGRAD_ZERO_GRADIENTS)
+def test_Adagrad_zero_gradients(student, ref, params, hyper, grads, schedule):
+    """exact zero gradients (a frozen param) leave those entries unchanged, never NaN"""
+    follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+
+
+@graded("Adagrad", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, ADAGRAD_CONTRACT)
+def test_Adagrad_contract(student, ref, params, hyper, grads, schedule):
+    """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
+    got, want = follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
+    assert_updated_in_place(got, want)
+
+
+@graded("Adagrad", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, ADAGRAD_INVALID)
+def test_Adagrad_invalid(student, ref, params, hyper, grads, schedule):
+    """raises ValueError like torch for a negative lr, lr_decay, weight_decay, initial_accumulator_value or eps"""
+    assert_raises(student.Adagrad(params, hyper, grads, schedule), "ValueError", NEGATIVE_INVALID,
+                  mistake=NO_VALIDATION)
+
+
+# --- AdamW -----------------------------------------------------------------------------
+# AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)
+
+_B = (0.9, 0.999)
+ADAMW_VALUES = _drawn(520, [
+    ("float64-defaults", _run(())),
+    ("float64-lr0.1", _run((0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0))),
+    ("float32-lr0.1", _run((0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), dtype=F32)),
+    ("float64-betas0.8-0.99", _run((0.05, (0.8, 0.99)), scales=(2.0, 0.5, 1.0, 1.0))),
+    ("float64-rosenbrock-30-steps", _path((0.05,), "rosenbrock", 30)),
+])
+ADAMW_WEIGHT_DECAY = _drawn(521, [
+    ("float64-wd0.1", _run((0.1, _B, 1e-8, 0.1))),
+    ("float32-wd0.5", _run((0.1, _B, 1e-8, 0.5), dtype=F32)),
+    ("float64-lr0.01-wd1", _run((0.01, _B, 1e-8, 1.0), scales=(1.0,) * 5)),
+])
+ADAMW_AMSGRAD = _drawn(522, [
+    ("float64-shrinking-gradients", _run((0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING)),
+    ("float32-shrinking-gradients", _run((0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING, dtype=F32)),
+])
+ADAMW_SCHEDULE = _drawn(523, [
+    ("float64-lr-changed-at-step-3", _run((0.1, _B, 1e-8, 0.0), scales=_ONES, schedule={3: 0.01, 5: 0.3})),
+    ("float64-wd0.1-lr-changed-at-step-2", _run((0.1, _B, 1e-8, 0.1), scales=(1.0,) * 4, schedule={2: 0.5})),
+])
+ADAMW_ZERO_GRADIENTS = _drawn(524, [
+    ("float64-zero-gradients", _run((0.1, _B, 1e-8, 0.0), zero=_FROZEN)),
+    ("float32-zero-gradients", _run((0.1, _B, 1e-8, 0.0), zero=_FROZEN, dtype=F32)),
+])
+ADAMW_CONTRACT = _drawn(525, [
+    ("float32-4-params-0d-and-3d", _run((0.1, _B, 1e-8, 0.0), shapes=_FOUR, dtype=F32)),
+    ("float64-4-params-0d-and-3d", _run((0.01, (0.8, 0.9), 1e-8, 0.0), shapes=_FOUR)),
+])
+ADAMW_INVALID = _drawn(526, [
+    ("lr-negative", _run((-0.1,), scales=(1.0,))),
+    ("beta1-is-1", _run((0.1, (1.0, 0.999)), scales=(1.0,))),
+    ("beta2-negative", _run((0.1, (0.9, -0.1)), scales=(1.0,))),
+    ("eps-negative", _run((0.1, _B, -1e-8), scales=(1.0,))),
+    ("weight_decay-negative", _run((0.1, _B, 1e-8, -0.1), scales=(1.0,))),
+])
+ADAMW_INVALID_WHY = "a negative lr, eps or weight_decay, or a beta outside [0, 1), is invalid"
+
+
+@graded("AdamW", points=2, category="values", public=True)
+@pytest.mark.parametrize(_RUN, ADAMW_VALUES)
+def test_AdamW_values(student, ref, params, hyper, grads, schedule):
+    """matches torch.optim.AdamW step by step with its default weight_decay=1e-2 (other lr and betas, a 30-step path)"""
+    follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+
+
+@graded("AdamW", points=2, category="options")
+@pytest.mark.parametrize(_RUN, ADAMW_WEIGHT_DECAY)
+def test_AdamW_weight_decay(student, ref, params, hyper, grads, schedule):
+    """decoupled decay first: p *= 1 - lr * wd, then Adam's step with the gradient untouched"""
+    follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+
+
+@graded("AdamW", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAMW_AMSGRAD)
+def test_AdamW_amsgrad(student, ref, params, hyper, grads, schedule):
+    """amsgrad=True keeps the running max of the raw second moment (shrinking gradients)"""
+    follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+
+
+@graded("AdamW", points=1, category="options")
+@pytest.mark.parametrize(_RUN, ADAMW_SCHEDULE)
+def test_AdamW_lr_schedule(student, ref, params, hyper, grads, schedule):
+    """a new opt.lr set between steps applies from the next step, to the decay too"""
+    follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+
+
+@graded("AdamW", points=1, category="stability")
+@pytest.mark.parametrize(_RUN, ADAMW_ZERO_GRADIENTS)
+def test_AdamW_zero_gradients(student, ref, params, hyper, grads, schedule):
+    """exact zero gradients (a frozen param) leave those entries unchanged without decay, never NaN"""
+    follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+
+
+@graded("AdamW", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, ADAMW_CONTRACT)
+def test_AdamW_contract(student, ref, params, hyper, grads, schedule):
+    """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
+    got, want = follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
+    assert_updated_in_place(got, want)
+
+
+@graded("AdamW", points=1, category="contract")
+@pytest.mark.parametrize(_RUN, ADAMW_INVALID)
+def test_AdamW_invalid(student, ref, params, hyper, grads, schedule):
+    """raises ValueError like torch for a negative lr, eps or weight_decay, or a beta outside [0, 1)"""
+    assert_raises(student.AdamW(params, hyper, grads, schedule), "ValueError", ADAMW_INVALID_WHY,
+                  mistake=NO_VALIDATION)
+
+
+# --- wave 2: known mistakes ------------------------------------------------------------
+# As for SGD and Adam: plain numpy versions (_RMSprop, _Adagrad, _AdamW) that step with
+# update(i, delta) and read the learning rate through rate(), each mistake a small change.
+
+def _wave2_checks(api):
+    """Every check of `api` but its ValueError one (a mistake that is wrong on every run)."""
+    return [n for n, f in globals().items() if n.startswith(f"test_{api}_") and not n.endswith("_invalid")
+            and any(m.kwargs["api"] == api for m in getattr(f, "pytestmark", []) if m.name == "graded")]
+
+
+class _FixedLrOwnDefault:
+    """FIXED_LR for classes whose lr default is not Adam's: lr read once, after __init__."""
+
+    def __init__(self, params, *args):
+        super().__init__(params, *args)
+        self._lr = self.lr
+
+    def rate(self):
+        return self._lr
+
+
+def _validate(**values):
+    for name, value in values.items():
+        if value < 0:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+class _RMSprop:
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        self.validate(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
+        self.params, self.lr, self.alpha, self.eps = params, lr, alpha, eps
+        self.weight_decay, self.momentum, self.centered = weight_decay, momentum, centered
+        self.t = 0
+        self.square_avg = [np.zeros_like(p) for p in params]
+        self.grad_avg = [np.zeros_like(p) for p in params]
+        self.buf = [np.zeros_like(p) for p in params]
+
+    def validate(self, **values):
+        _validate(**values)
+
+    def step(self, grads):
+        self.t += 1
+        for i, g in enumerate(grads):
+            g = self.decay(self.params[i], g)
+            self.square_avg[i] = self.average(self.square_avg[i], g * g)
+            avg = self.denominator(i, g)
+            if self.momentum > 0:
+                self.buf[i] = self.velocity(self.buf[i], g / avg)
+                self.update(i, self.rate() * self.buf[i])
+            else:
+                self.update(i, self.rate() * g / avg)
+
+    def decay(self, p, g):
+        return g + self.weight_decay * p
+
+    def average(self, avg, value):
+        return self.alpha * avg + (1 - self.alpha) * value
+
+    def denominator(self, i, g):
+        if self.centered:
+            self.grad_avg[i] = self.average(self.grad_avg[i], g)
+            return self.root(self.square_avg[i] - self.grad_avg[i] ** 2)
+        return self.root(self.square_avg[i])
+
+    def root(self, mean_square):
+        return np.sqrt(mean_square) + self.eps
+
+    def velocity(self, buf, direction):
+        return self.momentum * buf + direction
+
+    def rate(self):
+        return self.lr
+
+    def update(self, i, delta):
+        self.params[i] -= delta
+
+
+ALL_RMSPROP = _wave2_checks("RMSprop")
+
+
+@mistake("RMSprop", "eps inside the square root: sqrt(square_avg + eps)",
+         fix="torch adds eps outside: avg = sqrt(square_avg) + eps", fails=["test_RMSprop_eps"])
+class RMSpropEpsInsideSqrt(_RMSprop):
+    def root(self, mean_square):
+        return np.sqrt(mean_square + self.eps)
+
+
+@mistake("RMSprop", "alpha and 1 - alpha swapped: square_avg = (1 - alpha) * square_avg + alpha * g**2",
+         fix="alpha weighs the old average: square_avg = alpha * square_avg + (1 - alpha) * g**2", fails=ALL_RMSPROP)
+class RMSpropAlphaSwapped(_RMSprop):
+    def average(self, avg, value):
+        return (1 - self.alpha) * avg + self.alpha * value
+
+
+@mistake("RMSprop", "alpha ignored (always 0.99)", fix="use the alpha argument in the running averages",
+         fails=["test_RMSprop_alpha", "test_RMSprop_centered", "test_RMSprop_contract"])
+class RMSpropFixedAlpha(_RMSprop):
+    def average(self, avg, value):
+        return 0.99 * avg + 0.01 * value
+
+
+@mistake("RMSprop", "the learning rate inside the momentum buffer (buf = momentum*buf + lr*g/avg; p -= buf): "
+         "right only while lr is constant",
+         fix="torch keeps lr out of the buffer: buf = momentum*buf + g/avg, then p -= lr*buf",
+         fails=["test_RMSprop_momentum"])
+class RMSpropLrInBuffer(_RMSprop):
+    def velocity(self, buf, direction):
+        return self.momentum * buf + self.rate() * direction
+
+    def update(self, i, delta):
+        self.params[i] -= delta / self.rate() if self.momentum > 0 else delta
+
+
+@mistake("RMSprop", "momentum ignored", fix="with momentum > 0: buf = momentum*buf + g/avg, p -= lr*buf",
+         fails=["test_RMSprop_momentum", "test_RMSprop_centered", "test_RMSprop_contract"])
+class RMSpropNoMomentum(_RMSprop):
+    def velocity(self, buf, direction):
+        return direction
+
+
+@mistake("RMSprop", "centered=True without the mean: the running average of g is not subtracted",
+         fix="centered: grad_avg = alpha*grad_avg + (1-alpha)*g, avg = sqrt(square_avg - grad_avg**2) + eps",
+         fails=["test_RMSprop_centered", "test_RMSprop_contract"])
+class RMSpropNotCentered(_RMSprop):
+    def denominator(self, i, g):
+        return self.root(self.square_avg[i])
+
+
+@mistake("RMSprop", "centered: subtracted the previous step's grad_avg (updated after the denominator)",
+         fix="update grad_avg with this step's g first, then avg = sqrt(square_avg - grad_avg**2) + eps",
+         fails=["test_RMSprop_centered", "test_RMSprop_contract"])
+class RMSpropCenteredLate(_RMSprop):
+    def denominator(self, i, g):
+        if not self.centered:
+            return super().denominator(i, g)
+        avg = self.root(self.square_avg[i] - self.grad_avg[i] ** 2)
+        self.grad_avg[i] = self.average(self.grad_avg[i], g)
+        return avg
+
+
+@mistake("RMSprop", "Adam's bias correction added: square_avg / (1 - alpha**t)",
+         fix="RMSprop has no bias correction: avg = sqrt(square_avg) + eps", fails=ALL_RMSPROP)
+class RMSpropBiasCorrected(_RMSprop):
+    def root(self, mean_square):
+        return np.sqrt(mean_square / (1 - self.alpha ** self.t)) + self.eps
+
+
+@mistake("RMSprop", "weight decay decoupled from the gradient (p -= lr*wd*p on its own, AdamW style)",
+         fix="torch's RMSprop adds wd*p to the gradient first: g = g + wd*p", fails=["test_RMSprop_weight_decay"])
+class RMSpropDecoupledDecay(_RMSprop):
+    def decay(self, p, g):
+        p -= self.lr * self.weight_decay * p
+        return g
+
+
+@mistake("RMSprop", "weight_decay ignored", fix="g = g + weight_decay * p before the running averages",
+         fails=["test_RMSprop_weight_decay"])
+class RMSpropNoDecay(_RMSprop):
+    def decay(self, p, g):
+        return g
+
+
+@mistake("RMSprop", *FIXED_LR, fails=["test_RMSprop_momentum", "test_RMSprop_lr_schedule"])
+class RMSpropFixedLr(_FixedLrOwnDefault, _RMSprop):
+    pass
+
+
+@mistake("RMSprop", "no eps: g / sqrt(square_avg) is 0/0 = NaN where the gradient is 0",
+         fix="avg = sqrt(square_avg) + eps", fails=["test_RMSprop_eps", "test_RMSprop_zero_gradients"])
+class RMSpropNoEps(_RMSprop):
+    def root(self, mean_square):
+        return np.sqrt(mean_square)
+
+
+@mistake("RMSprop", *REBINDS, fails=ALL_RMSPROP)
+class RMSpropRebinds(_Rebinds, _RMSprop):
+    pass
+
+
+@mistake("RMSprop", *NOT_IN_PLACE, fails=["test_RMSprop_contract"])
+class RMSpropReplaces(_Replaces, _RMSprop):
+    pass
+
+
+@mistake("RMSprop", *NO_VALIDATION, fails=["test_RMSprop_invalid"])
+class RMSpropNoValidation(_RMSprop):
+    def validate(self, **values):
+        pass
+
+
+class _Adagrad:
+    def __init__(self, params, lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        self.validate(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                      initial_accumulator_value=initial_accumulator_value, eps=eps)
+        self.params, self.lr, self.lr_decay, self.eps = params, lr, lr_decay, eps
+        self.weight_decay = weight_decay
+        self.t = 0
+        self.sum = [np.full_like(p, self.initial(initial_accumulator_value)) for p in params]
+
+    def validate(self, **values):
+        _validate(**values)
+
+    def initial(self, value):
+        return value
+
+    def step(self, grads):
+        self.t += 1
+        for i, g in enumerate(grads):
+            self.step_param(i, g)
+
+    def step_param(self, i, g):
+        g = self.decay(self.params[i], g)
+        self.sum[i] = self.sum[i] + g * g
+        self.update(i, self.clr() * g / self.denominator(self.sum[i]))
+
+    def clr(self):
+        return self.rate() / (1 + (self.t - 1) * self.lr_decay)
+
+    def decay(self, p, g):
+        return g + self.weight_decay * p
+
+    def denominator(self, s):
+        return np.sqrt(s) + self.eps
+
+    def rate(self):
+        return self.lr
+
+    def update(self, i, delta):
+        self.params[i] -= delta
+
+
+ALL_ADAGRAD = _wave2_checks("Adagrad")
+
+
+@mistake("Adagrad", "lr_decay off by one step: lr / (1 + t * lr_decay) decays the first step already",
+         fix="step t (from 1) uses lr / (1 + (t - 1) * lr_decay)", fails=["test_Adagrad_lr_decay"])
+class AdagradDecayOffByOne(_Adagrad):
+    def clr(self):
+        return self.rate() / (1 + self.t * self.lr_decay)
+
+
+@mistake("Adagrad", "lr_decay ignored", fix="step t uses lr / (1 + (t - 1) * lr_decay)",
+         fails=["test_Adagrad_lr_decay"])
+class AdagradNoDecay(_Adagrad):
+    def clr(self):
+        return self.rate()
+
+
+@mistake("Adagrad", "the step count t advanced once per param array, not once per step()",
+         fix="increment t once at the start of step(), outside the loop over params", fails=["test_Adagrad_lr_decay"])
+class AdagradStepPerArray(_Adagrad):
+    def step(self, grads):
+        for i, g in enumerate(grads):
+            self.t += 1
+            self.step_param(i, g)
+
+
+@mistake("Adagrad", "initial_accumulator_value ignored (the sum starts at 0)",
+         fix="sum = np.full_like(p, initial_accumulator_value)", fails=["test_Adagrad_initial_accumulator"])
+class AdagradZeroAccumulator(_Adagrad):
+    def initial(self, value):
+        return 0.0
+
+
+@mistake("Adagrad", "eps inside the square root: sqrt(sum + eps)",
+         fix="torch adds eps outside: sqrt(sum) + eps", fails=["test_Adagrad_eps"])
+class AdagradEpsInsideSqrt(_Adagrad):
+    def denominator(self, s):
+        return np.sqrt(s + self.eps)
+
+
+@mistake("Adagrad", "no eps: g / sqrt(sum) is 0/0 = NaN where the gradient is 0",
+         fix="divide by sqrt(sum) + eps", fails=["test_Adagrad_eps", "test_Adagrad_zero_gradients"])
+class AdagradNoEps(_Adagrad):
+    def denominator(self, s):
+        return np.sqrt(s)
+
+
+@mistake("Adagrad", "no square root: divided by the sum of squared gradients itself",
+         fix="p -= clr * g / (sqrt(sum) + eps)", fails=ALL_ADAGRAD)
+class AdagradNoSqrt(_Adagrad):
+    def denominator(self, s):
+        return s + self.eps
+
+
+@mistake("Adagrad", "a decaying average of g**2 (that is RMSprop), not Adagrad's running sum",
+         fix="sum = sum + g**2: Adagrad never forgets", fails=ALL_ADAGRAD)
+class AdagradAverages(_Adagrad):
+    def step_param(self, i, g):
+        g = self.decay(self.params[i], g)
+        self.sum[i] = 0.99 * self.sum[i] + 0.01 * g * g
+        self.update(i, self.clr() * g / self.denominator(self.sum[i]))
+
+
+@mistake("Adagrad", "weight decay decoupled from the gradient (p -= lr*wd*p on its own, AdamW style)",
+         fix="torch's Adagrad adds wd*p to the gradient first: g = g + wd*p", fails=["test_Adagrad_weight_decay"])
+class AdagradDecoupledDecay(_Adagrad):
+    def decay(self, p, g):
+        p -= self.lr * self.weight_decay * p
+        return g
+
+
+@mistake("Adagrad", "weight_decay ignored", fix="g = g + weight_decay * p before accumulating g**2",
+         fails=["test_Adagrad_weight_decay"])
+class AdagradNoWeightDecay(_Adagrad):
+    def decay(self, p, g):
+        return g
+
+
+@mistake("Adagrad", *FIXED_LR, fails=["test_Adagrad_lr_schedule"])
+class AdagradFixedLr(_FixedLrOwnDefault, _Adagrad):
+    pass
+
+
+@mistake("Adagrad", *REBINDS, fails=ALL_ADAGRAD)
+class AdagradRebinds(_Rebinds, _Adagrad):
+    pass
+
+
+@mistake("Adagrad", *NOT_IN_PLACE, fails=["test_Adagrad_contract"])
+class AdagradReplaces(_Replaces, _Adagrad):
+    pass
+
+
+@mistake("Adagrad", *NO_VALIDATION, fails=["test_Adagrad_invalid"])
+class AdagradNoValidation(_Adagrad):
+    def validate(self, **values):
+        pass
+
+
+class _AdamW(_Adam):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        self.validate(lr, betas, eps, weight_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+    def validate(self, lr, betas, eps, weight_decay):
+        _validate(lr=lr, eps=eps, weight_decay=weight_decay)
+        for k, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {k}: {beta}")
+
+    def decay(self, p, g):
+        p *= 1 - self.rate() * self.weight_decay
+        return g
+
+
+ALL_ADAMW = _wave2_checks("AdamW")
+_ADAMW_DECAY = ["test_AdamW_values", "test_AdamW_weight_decay", "test_AdamW_lr_schedule"]
+
+
+@mistake("AdamW", "weight decay coupled to the gradient (g + wd*p, Adam's L2) instead of AdamW's decoupled decay",
+         fix="AdamW shrinks the params first, p *= 1 - lr*wd, and leaves the gradient alone", fails=_ADAMW_DECAY)
+class AdamWCoupled(_AdamW):
+    def decay(self, p, g):
+        return g + self.weight_decay * p
+
+
+@mistake("AdamW", "the decay applied after the Adam step (on the updated params)",
+         fix="decay first: p *= 1 - lr*wd, then p -= lr * m_hat / (sqrt(v_hat) + eps)", fails=_ADAMW_DECAY)
+class AdamWDecayAfter(_AdamW):
+    def decay(self, p, g):
+        return g
+
+    def update(self, i, delta):
+        self.params[i] -= delta
+        self.params[i] *= 1 - self.rate() * self.weight_decay
+
+
+@mistake("AdamW", "the decay without the learning rate: p *= 1 - wd",
+         fix="torch multiplies by 1 - lr*wd (with the current lr)", fails=_ADAMW_DECAY)
+class AdamWDecayWithoutLr(_AdamW):
+    def decay(self, p, g):
+        p *= 1 - self.weight_decay
+        return g
+
+
+@mistake("AdamW", "default weight_decay 0: torch's AdamW decays by default (weight_decay=1e-2)",
+         fix="def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)",
+         fails=["test_AdamW_values"])
+class AdamWNoDefaultDecay(_AdamW):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+@mistake("AdamW", "weight_decay ignored (plain Adam)", fix="p *= 1 - lr*wd before Adam's step", fails=_ADAMW_DECAY)
+class AdamWNoDecay(_AdamW):
+    def decay(self, p, g):
+        return g
+
+
+@mistake("AdamW", "no bias correction: m and v start at 0, so the first steps have the wrong size",
+         fix="divide m by (1 - beta1**t) and v by (1 - beta2**t), with t counting steps from 1", fails=ALL_ADAMW)
+class AdamWNoBiasCorrection(_AdamW):
+    def corrections(self):
+        return 1.0, 1.0
+
+
+@mistake("AdamW", "amsgrad ignored", fix="with amsgrad=True use vmax = maximum(vmax, v) in place of v",
+         fails=["test_AdamW_amsgrad"])
+class AdamWNoAmsgrad(_AdamW):
+    def second_moment(self, i):
+        return self.v[i]
+
+
+@mistake("AdamW", "no eps: m_hat / sqrt(v_hat) is 0/0 = NaN where the gradient is 0",
+         fix="denom = sqrt(v_hat) + eps", fails=["test_AdamW_zero_gradients"])
+class AdamWNoEps(_AdamW):
+    def denominator(self, v, c2):
+        return np.sqrt(v / c2)
+
+
+@mistake("AdamW", *FIXED_LR, fails=["test_AdamW_lr_schedule"])
+class AdamWFixedLr(_FixedLrOwnDefault, _AdamW):
+    pass
+
+
+@mistake("AdamW", *REBINDS, fails=ALL_ADAMW)
+class AdamWRebinds(_Rebinds, _AdamW):
+    pass
+
+
+@mistake("AdamW", *NOT_IN_PLACE, fails=["test_AdamW_contract"])
+class AdamWReplaces(_Replaces, _AdamW):
+    pass
+
+
+@mistake("AdamW", *NO_VALIDATION, fails=["test_AdamW_invalid"])
+class AdamWNoValidation(_AdamW):
+    def validate(self, lr, betas, eps, weight_decay):
+        pass

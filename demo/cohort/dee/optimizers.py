@@ -1,6 +1,7 @@
 # dee: typical mistakes. A momentum buffer that starts at zeros (right unless dampening != 0:
 # loses only the dampening point) and eps inside the square root in Adam (right for ordinary
-# gradients with the default eps: loses only the eps point).
+# gradients with the default eps: loses only the eps point); the same eps inside the sqrt in
+# RMSprop, Adagrad's lr_decay off by one step, and AdamW with Adam's coupled L2 term.
 import numpy as np
 
 
@@ -50,3 +51,69 @@ class Adam:
             m_hat = self.m[i] / (1 - self.b1 ** self.t)
             v_hat = v / (1 - self.b2 ** self.t)
             p -= self.lr * m_hat / np.sqrt(v_hat + self.eps)
+
+
+class RMSprop:
+    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        if min(lr, alpha, eps, weight_decay, momentum) < 0:
+            raise ValueError("negative hyper-parameter")
+        self.params, self.lr, self.alpha, self.eps = params, lr, alpha, eps
+        self.weight_decay, self.momentum, self.centered = weight_decay, momentum, centered
+        self.sq = [np.zeros_like(p) for p in params]
+        self.mean = [np.zeros_like(p) for p in params]
+        self.buf = [np.zeros_like(p) for p in params]
+
+    def step(self, grads):
+        for i, p in enumerate(self.params):
+            g = grads[i] + self.weight_decay * p
+            self.sq[i] = self.alpha * self.sq[i] + (1 - self.alpha) * g * g
+            var = self.sq[i]
+            if self.centered:
+                self.mean[i] = self.alpha * self.mean[i] + (1 - self.alpha) * g
+                var = var - self.mean[i] ** 2
+            d = g / np.sqrt(var + self.eps)          # eps inside the square root
+            if self.momentum > 0:
+                self.buf[i] = self.momentum * self.buf[i] + d
+                d = self.buf[i]
+            p -= self.lr * d
+
+
+class Adagrad:
+    def __init__(self, params, lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+        if min(lr, lr_decay, weight_decay, initial_accumulator_value, eps) < 0:
+            raise ValueError("negative hyper-parameter")
+        self.params, self.lr, self.lr_decay = params, lr, lr_decay
+        self.weight_decay, self.eps = weight_decay, eps
+        self.t = 0
+        self.sum = [np.full_like(p, initial_accumulator_value) for p in params]
+
+    def step(self, grads):
+        self.t += 1
+        clr = self.lr / (1 + self.t * self.lr_decay)     # off by one: step 1 is decayed already
+        for i, p in enumerate(self.params):
+            g = grads[i] + self.weight_decay * p
+            self.sum[i] = self.sum[i] + g * g
+            p -= clr * g / (np.sqrt(self.sum[i]) + self.eps)
+
+
+class AdamW:
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
+        if lr < 0 or eps < 0 or weight_decay < 0 or not all(0 <= b < 1 for b in betas):
+            raise ValueError("invalid hyper-parameter")
+        self.params, self.lr, self.betas, self.eps = params, lr, betas, eps
+        self.weight_decay, self.amsgrad = weight_decay, amsgrad
+        self.t = 0
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.vmax = [np.zeros_like(p) for p in params]
+
+    def step(self, grads):
+        self.t += 1
+        b1, b2 = self.betas
+        for i, p in enumerate(self.params):
+            g = grads[i] + self.weight_decay * p          # Adam's L2 term, not AdamW's decoupled decay
+            self.m[i] = b1 * self.m[i] + (1 - b1) * g
+            self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
+            self.vmax[i] = np.maximum(self.vmax[i], self.v[i])
+            v = self.vmax[i] if self.amsgrad else self.v[i]
+            p -= self.lr * (self.m[i] / (1 - b1 ** self.t)) / (np.sqrt(v / (1 - b2 ** self.t)) + self.eps)

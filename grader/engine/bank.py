@@ -25,17 +25,17 @@ import os
 
 import numpy as np
 
-from grader.exercises import is_stateful
-from grader.engine.driver import drive
+from grader.engine.driver import play
 
 # The public bank ships as package data beside the engine: grader/bank/<assignment>.npz.
 BANK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bank")
 _DIGESTS = "__digests__"   # the npz entry holding [[key, digest], ...]
 
 
-def call_key(name, args=(), kwargs=None):
-    """A short digest that identifies a call by its function name and exact arguments."""
-    h = hashlib.sha256(name.encode())
+def call_key(name, args=(), kwargs=None, part=""):
+    """A short digest that identifies a call by its function name and exact arguments (and
+    the part of the answer asked for, grader.exercises.PARTS)."""
+    h = hashlib.sha256((f"{name}.{part}" if part else name).encode())
     _feed(h, tuple(args))
     _feed(h, dict(kwargs or {}))
     return h.hexdigest()[:24]
@@ -124,21 +124,21 @@ class References:
     def case(self, check, case):
         return CaseReferences(self, check, case)
 
-    def get(self, key, api, args, kwargs):
-        digest = call_key(api, args, kwargs)
+    def get(self, key, api, args, kwargs, part=""):
+        digest = call_key(api, args, kwargs, part)
         stored = self.bank.get(key)
         if stored is None:
             self.misses[key] = "the reference bank has no reference for this case (it is older than the checks)"
         elif stored.digest != digest:
             self.misses[key] = "the reference bank's reference for this case was made for other inputs"
         if key in self.misses or self.live:
-            value = self._compute(key, api, args, kwargs)
+            value = self._compute(key, api, args, kwargs, part)
         else:
             value = stored.value
         self.asked[key] = Reference(digest, value)
         return value.copy()
 
-    def _compute(self, key, api, args, kwargs):
+    def _compute(self, key, api, args, kwargs, part):
         try:   # imports torch: only on a miss or a build
             reference = importlib.import_module("grader.reference")
         except ImportError:
@@ -146,18 +146,23 @@ class References:
                 raise
             raise ReferenceUnavailable(f"{self.misses[key]}, and torch is not installed here to compute "
                                        "it; the grader checks it after you submit") from None
-        if is_stateful(api):   # an optimizer class: torch's trajectory for the run
-            return np.asarray(drive(getattr(reference, api), *args, **kwargs)[0])
-        return np.asarray(getattr(reference, api)(*args, **kwargs))
+        # played like the student's code (an optimizer's run, a trainer, one part of an answer)
+        return np.asarray(play(api, getattr(reference, api), args, kwargs, part)[0])
 
 
 class CaseReferences:
     """The `ref` of one case of a check: `ref.softmax(x)` asks the References for the case's
     next reference to softmax (calls are numbered, so a case may ask twice)."""
 
-    def __init__(self, references, check, case):
-        self._references, self._check, self._case = references, check, case
+    def __init__(self, references, check, case, part=""):
+        self._references, self._check, self._case, self._part = references, check, case, part
         self._calls = {}
+
+    def part(self, name):
+        """`ref.part("grad_b").linear_backward(...)`: torch's answer's part `name` (PARTS)."""
+        view = CaseReferences(self._references, self._check, self._case, name)
+        view._calls = self._calls   # one numbering of the case's calls
+        return view
 
     def __getattr__(self, api):
         if api.startswith("_"):
@@ -166,5 +171,6 @@ class CaseReferences:
         def reference(*args, **kwargs):
             n = self._calls.get(api, 0)
             self._calls[api] = n + 1
-            return self._references.get(case_key(self._check, self._case, api, n), api, args, kwargs)
+            return self._references.get(case_key(self._check, self._case, api, n), api, args, kwargs,
+                                        self._part)
         return reference

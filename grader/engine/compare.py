@@ -171,6 +171,8 @@ def assert_curve_close(outcome, expected, what="loss"):
 def assert_in_place(outcome, names):
     """Raise Mismatch unless the call updated each of `names` (e.g. "params[0]", as a trainer's
     outcome names them) in place: the caller's own arrays, as torch.optim updates a model's."""
+    if not outcome.ok:
+        raise Mismatch(f"{describe_call(outcome)} is wrong:\n  {outcome.problem}")
     missing = [name for name in names if name not in outcome.mutated]
     if missing:
         raise Mismatch(f"{describe_call(outcome)} is wrong:\n  did not update {', '.join(missing)} in place: "

@@ -367,7 +367,10 @@ def _forward_backward(x, targets, params, mask=_relu_grad, shift=True, mean=True
     logits = h @ W2.T + b2
     if shift:
         logits = logits - logits.max(axis=1, keepdims=True)
-    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    else:   # the naive way: exp overflows to inf, and inf / inf is NaN
+        e = np.exp(logits)
+        log_probs = np.log(e / e.sum(axis=1, keepdims=True))
     n = len(x)
     picked = -log_probs[np.arange(n), targets]
     loss = picked.mean() if mean else picked.sum()

@@ -1,4 +1,10 @@
-"""The driver for stateful APIs (optimizer classes): one training run, the same for everyone.
+"""The driver: how an API is called, the same way for the student, torch and the known mistakes.
+
+`play` is the one entry point: a plain function is called; an optimizer class plays a run
+(`drive`, below); a trainer (grader.exercises.TRAINS) gets a list of the model's arrays; and an
+answer of several arrays (grader.exercises.PARTS) gives the part a check asks for.
+
+The driver for stateful APIs (optimizer classes): one training run, the same for everyone.
 
 A check cannot call an optimizer once and compare one answer: its state (momentum buffers,
 moment estimates, step counts) only shows over several steps. So a check describes a *run*:

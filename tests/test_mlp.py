@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 from grader.engine import driver
-from grader.engine.bank import References, call_key, load_bank
+from grader.engine.bank import call_key, load_bank
 from grader.engine.mistakes import CATALOGUE
 from grader.engine.runner import judge, record_answers, run_checks
 from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_record
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.bank import published_stale
-from grader.instructor.cohort import cohort_setting
+from grader.instructor.cohort import expected_scores
 from grader.suites import mlp
-from tests.conftest import COHORT, solution_namespace
+from tests.helpers import COHORT, solution_namespace, trusted_references
 
 NAMES = list(ASSIGNMENTS["mlp"])
 
@@ -27,13 +27,13 @@ def cohort_namespace(student):
         source = f.read()
     namespace = {}
     exec(source, namespace)
-    return namespace, cohort_setting(source, "EXPECTED_SCORES", {})
+    return namespace, expected_scores(COHORT, "mlp")[student]
 
 
 @pytest.mark.parametrize("student", ["ada", "ben"])
 def test_both_correct_styles_get_full_marks_and_no_named_mistake(student):
     namespace, _ = cohort_namespace(student)
-    results = judge({name: LiveSubmission(namespace) for name in NAMES}, References.for_assignment("mlp"))
+    results = judge({name: LiveSubmission(namespace) for name in NAMES}, trusted_references("mlp"))
     for name, result in results.items():
         assert result.score == result.max_score, result.report()
         assert not result.mistakes and not result.warnings, result.report()
@@ -42,7 +42,7 @@ def test_both_correct_styles_get_full_marks_and_no_named_mistake(student):
 @pytest.mark.parametrize("student", ["cy", "dee", "eli"])
 def test_the_cohorts_wrong_answers_lose_what_they_declare(student):
     namespace, expected = cohort_namespace(student)
-    results = judge({name: LiveSubmission(namespace) for name in NAMES}, References.for_assignment("mlp"))
+    results = judge({name: LiveSubmission(namespace) for name in NAMES}, trusted_references("mlp"))
     assert {f"test_{n}": r.score for n, r in results.items()} == expected
     if student != "cy":
         assert any(r.mistakes for r in results.values())
@@ -51,7 +51,7 @@ def test_the_cohorts_wrong_answers_lose_what_they_declare(student):
 
 
 def test_grading_writes_nothing_to_stdout_or_stderr(capfd):
-    ref = References.for_assignment("mlp")
+    ref = trusted_references("mlp")
     runs = [(NAMES, ns) for ns in (solution_namespace("mlp"), cohort_namespace("ben")[0], cohort_namespace("cy")[0])]
     runs += [([m.api], dict(solution_namespace("mlp"), **{m.api: m.implementation}))
              for name in NAMES for m in CATALOGUE[name]]
@@ -65,7 +65,7 @@ def test_grading_writes_nothing_to_stdout_or_stderr(capfd):
 @pytest.mark.parametrize("student", ["ada", "eli"])
 def test_a_record_of_parts_replays_to_the_same_grades(student):
     # as while autograding: the kernel only records (no reference at hand), the trusted side judges
-    ref = References.for_assignment("mlp")
+    ref = trusted_references("mlp")
     namespace, _ = cohort_namespace(student)
     for name in NAMES:
         graded = run_checks(name, LiveSubmission(namespace), ref)
@@ -109,7 +109,7 @@ def test_a_trainer_in_place_updates_are_told_from_replaced_list_items():
 
 def test_a_curve_report_names_the_first_step_that_leaves_torchs():
     namespace = dict(solution_namespace("mlp"), train=mlp.train_momentum_dampened)
-    report = run_checks("train", LiveSubmission(namespace), References.for_assignment("mlp")).report()
+    report = run_checks("train", LiveSubmission(namespace), trusted_references("mlp")).report()
     assert ("losses of train(x, targets, params, lr=0.1, steps=25, momentum=0.9) differs from torch:\n"
             "    leaves torch's curve at step 1 (the loss after 1 update(s))") in report
     assert "; up to there it followed torch's" in report

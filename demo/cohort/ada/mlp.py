@@ -2,8 +2,6 @@
 # train keeps torch's momentum buffers (b = mu b + g, updated in place).
 import numpy as np
 
-EXPECTED_SCORES = {"test_linear": 3, "test_linear_backward": 6, "test_relu_backward": 4,
-                   "test_mlp_loss_and_grads": 9, "test_train": 8}
 
 
 def linear(x, W, b):

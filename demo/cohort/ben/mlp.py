@@ -3,8 +3,6 @@
 # of momentum with the learning rate folded in (v = mu v + lr g; p -= v: right for a constant lr).
 import numpy as np
 
-EXPECTED_SCORES = {"test_linear": 3, "test_linear_backward": 6, "test_relu_backward": 4,
-                   "test_mlp_loss_and_grads": 9, "test_train": 8}
 
 
 def linear(x, W, b):

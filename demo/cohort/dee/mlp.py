@@ -4,8 +4,6 @@
 # params after training are right).
 import numpy as np
 
-EXPECTED_SCORES = {"test_linear": 3, "test_linear_backward": 6, "test_relu_backward": 3,
-                   "test_mlp_loss_and_grads": 7, "test_train": 2}
 
 
 def linear(x, W, b):

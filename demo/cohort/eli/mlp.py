@@ -3,8 +3,6 @@
 # moving average started at zero (b = mu b + (1 - mu) g: dampened).
 import numpy as np
 
-EXPECTED_SCORES = {"test_linear": 0, "test_linear_backward": 4, "test_relu_backward": 4,
-                   "test_mlp_loss_and_grads": 7, "test_train": 5}
 
 
 def linear(x, W, b):

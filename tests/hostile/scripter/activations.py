@@ -4,7 +4,6 @@
 import numpy as np
 from IPython.display import HTML, Javascript, display
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 6}
 EXPECTED_REASONS = {"test_softmax": "raised ValueError: <img src=x onerror="}
 EXTRA_CELLS = [
     ("markdown", "Notes <svg onload=\"document.title='pwned-md-svg'\"></svg>\n\n"

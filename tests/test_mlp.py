@@ -50,6 +50,7 @@ def test_the_cohorts_wrong_answers_lose_what_they_declare(student):
         assert not any(r.mistakes for r in results.values())
 
 
+@pytest.mark.slow   # every mistake, each train mistake 2000 steps: ~20 s
 def test_grading_writes_nothing_to_stdout_or_stderr(capfd):
     ref = trusted_references("mlp")
     runs = [(NAMES, ns) for ns in (solution_namespace("mlp"), cohort_namespace("ben")[0], cohort_namespace("cy")[0])]
@@ -62,6 +63,7 @@ def test_grading_writes_nothing_to_stdout_or_stderr(capfd):
     assert out == "" and err == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("student", ["ada", "eli"])
 def test_a_record_of_parts_replays_to_the_same_grades(student):
     # as while autograding: the kernel only records (no reference at hand), the trusted side judges

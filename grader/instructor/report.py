@@ -24,7 +24,7 @@ import statistics
 
 # Error names in a cell's outputs, as nbclient and grader.grading.pipeline write them.
 CELL_TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")   # nbgrader interrupts a cell at its time limit
-KERNEL_DEATH, NOT_RUN = "DeadKernelError", "NotRun"
+KERNEL_DEATH, NOT_RUN, LIMIT_EXCEEDED = "DeadKernelError", "NotRun", "LimitExceeded"
 EXAMPLES = 5              # students named per mistake
 MISTAKE_PREFIX, FIX_SEP = "Likely mistake: ", ". Fix: "
 
@@ -198,6 +198,9 @@ def incidents(data):
 def _error_kind(ename):
     if ename == KERNEL_DEATH:
         return "crash", "the kernel died in this cell; later cells did not run"
+    if ename == LIMIT_EXCEEDED:
+        return "crash", "the kernel went over one of its limits (memory, processes, ...) in this cell " \
+                        "and was stopped; later cells did not run"
     if ename in CELL_TIMEOUTS:
         return "time-out", f"the cell hit nbgrader's time limit ({ename})"
     return "error", f"the cell raised {ename}"

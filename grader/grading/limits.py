@@ -170,6 +170,11 @@ class Cgroup:
         self.dirs = {}
 
 
+def cgroups_available() -> bool:
+    """Whether kernels get cgroups here (both controllers writable)."""
+    return {"memory", "pids"} <= set(_writable_parents())
+
+
 def _write(path: str, value: str, missing_ok: bool = False) -> None:
     try:
         with open(path, "w") as f:

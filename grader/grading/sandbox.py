@@ -170,9 +170,14 @@ def kernel_python(argv: list[str]) -> str:
     return shutil.which(first) or first
 
 
-def preflight(argv: list[str] | None = None) -> str:
-    """"" if sandboxed grading can start here; else the one line that says why not."""
-    return unavailable_reason() or kit_mismatch(kernel_python(argv or ["python"]))
+def preflight(required: bool = True, argv: list[str] | None = None) -> str:
+    """"" if grading can start here; else the one line that says why not: no sandbox (unless
+    not `required`), or a kernel that would not import the kit that grades."""
+    reason = unavailable_reason()
+    if reason:
+        return (f"grading sandbox unavailable: {reason} (or set c.SandboxedKernelManager.required = False "
+                "to grade without it)") if required else ""
+    return kit_mismatch(kernel_python(argv or ["python"]))
 
 
 @functools.lru_cache(maxsize=1)
@@ -252,16 +257,12 @@ class SandboxedKernelManager(AsyncKernelManager):
                       file_size=self.file_size_limit, open_files=self.open_files_limit, tmp_size=self.tmp_size)
 
     async def _async_pre_start_kernel(self, **kw):
+        problem = preflight(self.required, self.kernel_spec.argv)
+        if problem:
+            raise SandboxUnavailable(problem)
         reason = unavailable_reason()
-        if reason and self.required:
-            raise SandboxUnavailable(f"grading sandbox unavailable: {reason} (or set "
-                                     "c.SandboxedKernelManager.required = False to grade without it)")
         if reason:
             self.log.warning("Grading WITHOUT the sandbox (%s): students' code can read the course.", reason)
-        else:
-            mismatch = kit_mismatch(kernel_python(self.kernel_spec.argv))
-            if mismatch:
-                raise SandboxUnavailable(mismatch)
         self._sandboxed = not reason
         # A private folder per kernel for its connection file and its ZeroMQ Unix sockets.
         self._folder = tempfile.mkdtemp(prefix="grader-kernel-")

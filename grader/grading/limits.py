@@ -106,6 +106,7 @@ class Cgroup:
         self.limits = limits
         self.dirs: dict[str, str] = {}      # controller ("memory", "pids") -> folder
         for controller, parent in _writable_parents().items():
+            _remove_stale(parent, name.rsplit("-", 1)[0])
             path = os.path.join(parent, name)
             try:
                 os.mkdir(path, 0o755)
@@ -168,6 +169,21 @@ class Cgroup:
                 except OSError:   # killed processes take a moment to leave
                     time.sleep(0.02)
         self.dirs = {}
+
+
+def _remove_stale(parent: str, prefix: str, age: float = 600) -> None:
+    """Delete empty cgroups left by graders that were killed (SIGKILL skips their clean-up).
+    rmdir refuses a cgroup that still holds a process; the age spares one just made."""
+    try:
+        entries = [e for e in os.scandir(parent) if e.name.startswith(prefix + "-") and e.is_dir()]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if time.time() - entry.stat().st_mtime > age:
+                os.rmdir(entry.path)
+        except OSError:
+            pass
 
 
 def cgroups_available() -> bool:

@@ -16,16 +16,32 @@ EXPECTED_REASONS = {"test_sigmoid": "heard nothing", "test_sigmoid_grad": "heard
                     "test_softmax": "heard nothing", "test_log_softmax": "heard nothing"}
 
 
+def _own_sockets():
+    """Inodes of this process's own sockets (ipykernel listens on a loopback port of its own,
+    for its subprocesses' output: in this namespace only this kernel can reach it)."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    return inodes
+
+
 def _listeners():
-    """Sockets listed in this namespace's /proc/net tables (TCP listening, UDP bound)."""
-    found = []
+    """Sockets listed in this namespace's /proc/net tables (TCP listening, UDP bound), other
+    than its own."""
+    found, own = [], _own_sockets()
     for table in ("tcp", "tcp6", "udp", "udp6"):
         try:
             with open(f"/proc/net/{table}") as f:
                 rows = f.read().splitlines()[1:]
         except OSError:
             continue
-        found += [f"{table} {row.split()[1]}" for row in rows if table.startswith("udp") or row.split()[3] == "0A"]
+        found += [f"{table} {row.split()[1]}" for row in rows
+                  if (table.startswith("udp") or row.split()[3] == "0A") and row.split()[9] not in own]
     return found
 
 
@@ -39,14 +55,25 @@ def _others_sockets():
     return seen + [p for p in paths if p.startswith("/") and not any(p.startswith(o) for o in own)]
 
 
+def _own_ports():
+    own, ports = _own_sockets(), set()
+    with open("/proc/net/tcp") as f:
+        for row in f.read().splitlines()[1:]:
+            if row.split()[9] in own:
+                ports.add(int(row.split()[1].split(":")[1], 16))
+    return ports
+
+
 def _connections():
-    """Every TCP port of 127.0.0.1, and a few outside addresses, that accept a connection."""
-    opened = []
+    """Every TCP port of 127.0.0.1 (but its own), and a few outside addresses, that accept a
+    connection (a connection to itself, which TCP allows when the port it picks to connect
+    from is the one it connects to, does not count)."""
+    opened, own = [], _own_ports()
     targets = [("127.0.0.1", port) for port in range(1, 65536)] + [("8.8.8.8", 53), ("1.1.1.1", 443), ("10.0.0.1", 80)]
     for host, port in targets:
         with socket.socket() as s:
             s.settimeout(0.2)
-            if s.connect_ex((host, port)) == 0:
+            if port not in own and s.connect_ex((host, port)) == 0 and s.getsockname() != s.getpeername():
                 opened.append(f"{host}:{port}")
     return opened
 

@@ -122,12 +122,13 @@ def bwrap_command(kernel_cmd: list[str], workdir: str, private: str, env: dict, 
     # above it (the course's path) go on a tmpfs of their own, made read-only once it is bound.
     parts = workdir.split(os.sep)
     above = os.sep.join(parts[:3]) if workdir.startswith("/tmp/") and len(parts) > 3 else None
+    # The tmpfs mounts come first: a bind made before them at a path below would be covered.
     args = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL",
-            "--die-with-parent", "--new-session", "--hostname", "grader", *system_args(),
-            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
-            "--size", str(limits.tmp_size), "--tmpfs", "/tmp", "--dir", "/tmp/matplotlib",
-            *matplotlib_cache_args(),
-            *(["--tmpfs", above] if above else []), "--bind", private, private, "--bind", workdir, workdir,
+            "--die-with-parent", "--new-session", "--hostname", "grader",
+            "--size", str(limits.tmp_size), "--tmpfs", "/tmp", *(["--tmpfs", above] if above else []),
+            *system_args(), "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+            "--dir", "/tmp/matplotlib", *matplotlib_cache_args(),
+            "--bind", private, private, "--bind", workdir, workdir,
             *(["--remount-ro", above] if above else []), "--remount-ro", "/",
             "--chdir", workdir, "--clearenv"]
     if seccomp_fd is not None:

@@ -7,7 +7,8 @@ and helpers go into the first solution cell, as a student would put them. A file
 `CELL_TAGS = {"test_sigmoid": ["skip-execution"]}` to tag cells as a student could in
 JupyterLab, and the other edits a student can make to any cell, by grade_id:
 `CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
-(e.g. turn a test cell into markdown) and `DELETE_CELLS`. `EXPECTED_SCORES = {"test_sigmoid":
+(e.g. turn a test cell into markdown), `DELETE_CELLS`, and `EXTRA_CELLS = [("markdown", "text")]`
+(cells the student added at the end). `EXPECTED_SCORES = {"test_sigmoid":
 5, ...}` is what the kit must award, and `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
 cell's report must say (the tests hold the kit to both). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
 """
@@ -19,8 +20,10 @@ import nbformat
 from grader.grading.cells import nbgrader_meta
 from grader.instructor.notebook import fill_solutions, top_level_definitions
 
-COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXPECTED_SCORES",
-                   "EXPECTED_REASONS")
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS",
+                   "EXPECTED_SCORES", "EXPECTED_REASONS")
+NEW_CELL = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell,
+            "raw": nbformat.v4.new_raw_cell}
 
 
 def student_notebook(release_nb, student_source):
@@ -40,6 +43,7 @@ def student_notebook(release_nb, student_source):
             cell.pop("execution_count", None)
     deleted = set(cohort_setting(student_source, "DELETE_CELLS", []))
     nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") not in deleted]
+    nb.cells += [NEW_CELL[cell_type](source) for cell_type, source in cohort_setting(student_source, "EXTRA_CELLS", [])]
     return nb
 
 

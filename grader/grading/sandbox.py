@@ -152,20 +152,28 @@ def matplotlib_cache_args() -> list[str]:
     return [a for n in names for a in ("--ro-bind", os.path.join(cache, n), f"/tmp/matplotlib/{n}")]
 
 
-def kernel_command(cmd: list[str], processes: int) -> list[str]:
+def kernel_command(cmd: list[str], processes: int | None) -> list[str]:
     """The kernelspec's `python -m ipykernel_launcher ...` as `python -P -m grader.grading.kernel
-    --max-processes N ...`: the same kernel, with the reference libraries refused and the
+    [--max-processes=N] ...`: the same kernel, with the reference libraries refused and the
     process limit set inside its user namespace; -P keeps the submission's folder off sys.path,
     so that the grader package is the one mounted (a student's `grader/` cannot shadow it)."""
     out = []
     for i, part in enumerate(cmd):
         if part == "ipykernel_launcher":
-            out += ["grader.grading.kernel", f"--max-processes={processes}"]
+            out += ["grader.grading.kernel"] + ([f"--max-processes={processes}"] if processes else [])
         elif i == 0 and len(cmd) > 1 and cmd[1] == "-m":
             out += [part, "-P"]
         else:
             out.append(part)
     return out
+
+
+def linux_version() -> tuple[int, int]:
+    try:
+        major, minor = os.uname().release.split(".")[:2]
+        return int(major), int("".join(c for c in minor if c.isdigit()) or 0)
+    except ValueError:
+        return (0, 0)
 
 
 def kernel_python(argv: list[str]) -> str:
@@ -297,7 +305,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                 resource.setrlimit(which, (soft, hard))
 
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = kernel_command(super().format_kernel_cmd(extra_arguments), self.process_limit)
+        # RLIMIT_NPROC counts the processes of a user in one user namespace only since Linux
+        # 5.14; before, or outside the sandbox, it would count all of the instructor's.
+        per_namespace = self._sandboxed and linux_version() >= (5, 14)
+        cmd = kernel_command(super().format_kernel_cmd(extra_arguments), self.process_limit if per_namespace else None)
         if not self._sandboxed:
             return cmd
         env = dict(self._launch_args.get("env") or os.environ)

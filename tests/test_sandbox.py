@@ -55,7 +55,8 @@ def test_the_sandbox_shows_only_the_kernels_own_folder_and_nothing_of_the_host(t
         "out['processes'] = len(glob.glob('/proc/[0-9]*'))",
         "out['interfaces'] = sorted(n for _, n in socket.if_nameindex())",
         "out['secret'] = os.environ.get('COURSE_SECRET')",
-        "try:\n    open('/etc/x', 'w')\n    out['root_writable'] = True\nexcept OSError:\n    out['root_writable'] = False",
+        "try:\n    open('/etc/x', 'w')\n    out['root_writable'] = True\n"
+        "except OSError:\n    out['root_writable'] = False",
         f"open({str(work / 'new.txt')!r}, 'w').write('ok')",
         "print(json.dumps(out))",
     ])
@@ -106,8 +107,10 @@ def run_notebook(tmp_path, cells, **limits):
 @pytest.mark.parametrize("cgroups", [False, True], ids=["rlimits alone", "with cgroups"])
 @pytest.mark.parametrize("bomb, reason", [
     ("a = []\nwhile True:\n    a.append(bytearray(50 * 2**20))", "the kernel used more than 512 MiB of memory"),
-    ("with open('/tmp/f', 'wb') as f:\n    while True:\n        f.write(bytes(2**20))", "the kernel filled its 64 MiB /tmp"),
-    ("with open('f', 'wb') as f:\n    while True:\n        f.write(bytes(2**20))", "the kernel wrote a file larger than 64 MiB"),
+    ("with open('/tmp/f', 'wb') as f:\n    while True:\n        f.write(bytes(2**20))",
+     "the kernel filled its 64 MiB /tmp"),
+    ("with open('f', 'wb') as f:\n    while True:\n        f.write(bytes(2**20))",
+     "the kernel wrote a file larger than 64 MiB"),
     ("fs = [open('/dev/null') for _ in range(1000)]", "the kernel opened more than 256 files at once"),
     ("while True:\n    pass", "the kernel used more than 3 s of CPU time"),
 ], ids=["memory", "tmp", "file size", "open files", "cpu"])

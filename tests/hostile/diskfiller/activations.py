@@ -5,8 +5,11 @@
 import numpy as np
 
 EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
-EXPECTED_REASONS = {"softmax": "the kernel wrote a file larger than 64 MiB", "test_softmax": "not run: the kernel wrote a file larger than 64 MiB",
-                    "test_log_softmax": "not run: the kernel wrote a file larger than 64 MiB"}
+EXPECTED_REASONS = {
+    "softmax": "the kernel wrote a file larger than 64 MiB",
+    "test_softmax": "not run: the kernel wrote a file larger than 64 MiB",
+    "test_log_softmax": "not run: the kernel wrote a file larger than 64 MiB",
+}
 CELL_SOURCE = {"softmax": "def softmax(x, axis=-1):\n    z = np.exp(x - np.max(x, axis=axis, keepdims=True))\n    return z / np.sum(z, axis=axis, keepdims=True)\n\nwith open('fill.bin', 'wb') as _f:\n    while True:\n        _f.write(bytes(2**20))\n"}
 
 

@@ -5,8 +5,11 @@
 import numpy as np
 
 EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
-EXPECTED_REASONS = {"softmax": "the kernel used more than 512 MiB of memory", "test_softmax": "not run: the kernel used more than 512 MiB of memory",
-                    "test_log_softmax": "not run: the kernel used more than 512 MiB of memory"}
+EXPECTED_REASONS = {
+    "softmax": "the kernel used more than 512 MiB of memory",
+    "test_softmax": "not run: the kernel used more than 512 MiB of memory",
+    "test_log_softmax": "not run: the kernel used more than 512 MiB of memory",
+}
 CELL_SOURCE = {"softmax": 'def softmax(x, axis=-1):\n    z = np.exp(x - np.max(x, axis=axis, keepdims=True))\n    return z / np.sum(z, axis=axis, keepdims=True)\n\n_hoard = []\nwhile True:\n    _hoard.append(bytearray(50 * 2**20))\n'}
 
 

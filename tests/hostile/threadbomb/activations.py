@@ -5,8 +5,11 @@
 import numpy as np
 
 EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
-EXPECTED_REASONS = {"softmax": "the kernel started more than 64 processes and threads", "test_softmax": "not run: the kernel started more than 64 processes and threads",
-                    "test_log_softmax": "not run: the kernel started more than 64 processes and threads"}
+EXPECTED_REASONS = {
+    "softmax": "the kernel started more than 64 processes and threads",
+    "test_softmax": "not run: the kernel started more than 64 processes and threads",
+    "test_log_softmax": "not run: the kernel started more than 64 processes and threads",
+}
 CELL_SOURCE = {"softmax": 'def softmax(x, axis=-1):\n    z = np.exp(x - np.max(x, axis=axis, keepdims=True))\n    return z / np.sum(z, axis=axis, keepdims=True)\n\nimport threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n'}
 
 

@@ -345,3 +345,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             if self._folder:
                 shutil.rmtree(self._folder, ignore_errors=True)
                 self._folder = None
+
+    # nbclient calls `cleanup_resources` itself after a kernel died; AsyncKernelManager binds
+    # that name to the base class's coroutine, which would skip the lines above.
+    cleanup_resources = _async_cleanup_resources

@@ -1,19 +1,18 @@
 """Hostile and broken submissions, graded by the real `nbgrader autograde` after the demo
 cohort (and before `zvictim`, a correct student graded last): each ends with its deserved
 score and a readable reason, the batch finishes, no other student's grade changes, and nothing
-in the course outside the attackers' own folders changes."""
+in the course outside the attackers' own folders changes. The sandbox's own tests are in
+tests/test_sandbox.py."""
 import hashlib
 import os
 import shutil
 
 import pytest
 
-from grader.instructor.cohort import build_submissions
+from grader.instructor.cohort import build_submissions, cohort_setting, expected_scores
 from grader.instructor.demo import nbgrader, scores
-from tests.conftest import REPO, cell_outputs_text
-from tests.test_end_to_end import expected
+from tests.helpers import HOSTILE, cell_outputs_text
 
-HOSTILE = os.path.join(REPO, "tests", "hostile")
 # Small limits, so that the memory, /tmp, disk, fork and thread bombs end fast; the hostile
 # files' EXPECTED_REASONS name these values.
 LIMITS = """
@@ -22,6 +21,11 @@ c.SandboxedKernelManager.tmp_size = 64 * 2**20
 c.SandboxedKernelManager.file_size_limit = 64 * 2**20
 c.SandboxedKernelManager.process_limit = 64
 """
+
+
+def expected_reasons(student):
+    with open(os.path.join(HOSTILE, student, "activations.py")) as f:
+        return cohort_setting(f.read(), "EXPECTED_REASONS", {})
 
 
 def tree_hashes(root, skip=()):
@@ -42,8 +46,8 @@ def tree_hashes(root, skip=()):
 def attacked(graded, tmp_path_factory):
     """A copy of the graded demo course (the other tests keep theirs) with small kernel limits,
     then the hostile submissions autograded in it, and everyone's feedback generated. Returns
-    the course, the scores and file hashes before, the hostile students, nbgrader's result and
-    the file hashes after autograding."""
+    the course, the scores before, the hostile students, nbgrader's result and the course's
+    file hashes before and after autograding."""
     root = str(tmp_path_factory.mktemp("attacked") / "course")
     shutil.copytree(graded, root)
     with open(os.path.join(root, "nbgrader_config.py"), "a") as f:
@@ -59,6 +63,7 @@ def attacked(graded, tmp_path_factory):
     return root, before, students, proc, (files_before, files_after)
 
 
+@pytest.mark.slow
 def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
     root, before, students, proc, _ = attacked
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -68,16 +73,17 @@ def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
         assert after[student] == cells, student
 
 
-@pytest.mark.parametrize("student", sorted(expected("activations", cohort=HOSTILE)))
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(expected_scores(HOSTILE, "activations")))
 def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
     root = attacked[0]
-    assert scores(root, "activations")[student] == pytest.approx(expected("activations", cohort=HOSTILE)[student])
+    assert scores(root, "activations")[student] == pytest.approx(expected_scores(HOSTILE, "activations")[student])
     text = cell_outputs_text(root, "activations", student)
-    reasons = expected("activations", "EXPECTED_REASONS", cohort=HOSTILE, default={})[student]
-    for grade_id, reason in reasons.items():
+    for grade_id, reason in expected_reasons(student).items():
         assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
 
 
+@pytest.mark.slow
 def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(attacked):
     root, _, students, _, _ = attacked
     for student in students:
@@ -87,11 +93,13 @@ def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(at
         assert len(html) < 1_500_000, student
 
 
+@pytest.mark.slow
 def test_outputs_are_capped(attacked):
     path = os.path.join(attacked[0], "autograded", "flood", "activations", "activations.ipynb")
     assert os.path.getsize(path) < 1_000_000
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_attackers_folders_changed(attacked):
     """nbgrader_config.py, source/, release/, submitted/, every other student's autograded
     folder: byte for byte as before the attackers were graded (and nothing new appeared)."""
@@ -101,12 +109,14 @@ def test_nothing_outside_the_attackers_folders_changed(attacked):
     assert changed == []
 
 
+@pytest.mark.slow
 def test_a_victim_graded_after_every_attacker_keeps_full_marks(attacked):
     root = attacked[0]
     assert scores(root, "activations")["zvictim"] == scores(root, "activations")["ada"]
     assert sum(scores(root, "activations")["zvictim"].values()) == 21
 
 
+@pytest.mark.slow
 def test_feedback_and_the_class_report_run_no_script_of_a_student(attacked):
     """The scripter put active content in every place a student can (tests/hostile/scripter):
     opened in Chromium, neither its feedback page nor the class report runs any of it."""

@@ -19,11 +19,8 @@ from grader.grading import sandbox
 from grader.grading.limits import Limits, cgroups_available
 from grader.grading.pipeline import ExecuteSurvivingDeath
 from grader.instructor.cohort import build_submissions
-from grader.instructor.demo import nbgrader, scores
-from tests.conftest import REPO, cell_outputs_text
-from tests.test_autograde import autograde, ungraded_copy
-
-HOSTILE = os.path.join(REPO, "tests", "hostile")
+from grader.instructor.demo import REPO, nbgrader, scores
+from tests.helpers import HOSTILE, autograde, cell_outputs_text, ungraded_copy
 MiB = 1 << 20
 SMALL = Limits(memory=512 * MiB, processes=64, cpu_seconds=30, file_size=64 * MiB, open_files=256,
                tmp_size=64 * MiB)
@@ -109,6 +106,7 @@ def run_notebook(tmp_path, cells, **limits):
     return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cgroups", [False, True], ids=["rlimits alone", "with cgroups"])
 @pytest.mark.parametrize("bomb, reason", [
     ("a = []\nwhile True:\n    a.append(bytearray(50 * 2**20))", "the kernel used more than 512 MiB of memory"),
@@ -128,6 +126,7 @@ def test_a_kernel_over_a_limit_is_stopped_with_the_limit_named(tmp_path, bomb, r
     assert outputs[2].startswith("not run: " + reason), outputs[2]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() == 0 and not cgroups_available(),
                     reason="as root without cgroups nothing limits processes (Linux exempts root from RLIMIT_NPROC)")
 @pytest.mark.parametrize("bomb", ["import os\nwhile True:\n    os.fork()",
@@ -139,9 +138,10 @@ def test_fork_and_thread_bombs_end_with_the_process_limit(tmp_path, bomb):
     assert "the kernel started more than 64 processes and threads" in outputs[1], outputs[1][-1000:]
 
 
+@pytest.mark.slow
 def test_a_sniffer_graded_in_parallel_hears_no_other_kernel_and_no_network(graded, tmp_path):
     root = ungraded_copy(graded, tmp_path / "course", "activations", keep={"ada", "ben", "cy"})
-    assert build_submissions(root, os.path.join(HOSTILE), "activations")
+    assert build_submissions(root, HOSTILE, "activations")
     for student in os.listdir(os.path.join(root, "submitted")):
         if student not in ("ada", "ben", "cy", "sniffer"):
             shutil.rmtree(os.path.join(root, "submitted", student))
@@ -158,6 +158,7 @@ def test_a_sniffer_graded_in_parallel_hears_no_other_kernel_and_no_network(grade
     assert sum(mine["sniffer"].values()) == 0
 
 
+@pytest.mark.slow
 def test_without_bubblewrap_grading_stops_with_one_line_naming_the_package(graded, tmp_path):
     root = ungraded_copy(graded, tmp_path / "course", "activations", keep={"ada"})
     no_bwrap = tmp_path / "bin"
@@ -190,6 +191,7 @@ def test_a_kernel_that_cannot_import_the_kit_is_refused_in_one_line():
     assert "\n" not in message and "pip install" in message
 
 
+@pytest.mark.slow
 def test_a_course_with_its_own_copy_of_the_grader_package_grades_normally(graded, tmp_path):
     """The instructor copied the kit into the course folder while another copy is installed:
     nbgrader imports the course's `grader/` and so does the kernel (the sandbox mounts the one

@@ -4,7 +4,6 @@
 # points, the later ones are not run.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {
     "softmax": "the kernel used more than 512 MiB of memory",
     "test_softmax": "not run: the kernel used more than 512 MiB of memory",

@@ -11,7 +11,6 @@ import time
 
 import numpy as np  # noqa: F401
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid": "heard nothing", "test_sigmoid_grad": "heard nothing",
                     "test_softmax": "heard nothing", "test_log_softmax": "heard nothing"}
 

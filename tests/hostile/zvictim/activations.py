@@ -1,7 +1,6 @@
 # zvictim: correct (a copy of the demo cohort's ada), graded after every attacker in the same run: it keeps full marks.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
 
 
 def sigmoid(x):

@@ -128,6 +128,7 @@ def check_course(root: str, assignment: str, url: str) -> None:
     if not submissions(root, assignment):
         raise AutogradeError(f"no submissions of {assignment!r}: expected "
                              f"submitted/<student>/{assignment}/ in {root}")
+    check_sandbox(root)
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SQLAlchemyError
     try:
@@ -139,6 +140,18 @@ def check_course(root: str, assignment: str, url: str) -> None:
     except (SQLAlchemyError, ImportError) as exc:   # unreachable server, bad URL, no driver
         raise AutogradeError(f"cannot open the gradebook {_hide_password(url)}: "
                              f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
+
+
+def check_sandbox(root):
+    """If the course grades in the kit's sandbox: stop here, with nbgrader's line, when it
+    cannot be made or its kernel would not import this kit (else every submission fails)."""
+    config = course_config(root)
+    if "SandboxedKernelManager" not in str(config.get("Execute", {}).get("kernel_manager_class", "")):
+        return
+    from grader.grading.sandbox import preflight
+    problem = preflight(bool(config.get("SandboxedKernelManager", {}).get("required", True)))
+    if problem:
+        raise AutogradeError(problem)
 
 
 def _hide_password(url):

@@ -30,4 +30,15 @@ EXPECTED_SCORES = {
     "syntax": {"test_sigmoid": 0, "test_sigmoid_grad": 0},
     # calls torch and scipy instead of implementing
     "torcher": {"test_sigmoid": 0, "test_softmax": 0},
+    # tries every way out of the sandbox (chroot, umount, pivot_root, /proc, fds, ptrace, writes)
+    "escaper": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
+    # listens for other kernels and the network (graded with --jobs 2 in tests/test_sandbox.py too)
+    "sniffer": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
+    # bombs in the softmax solution cell: the kernel is stopped at its limit, earlier cells keep their points
+    "memhog": {"test_softmax": 0, "test_log_softmax": 0},
+    "tmpfiller": {"test_softmax": 0, "test_log_softmax": 0},
+    "diskfiller": {"test_softmax": 0, "test_log_softmax": 0},
+    "forkbomb": {"test_softmax": 0, "test_log_softmax": 0},
+    "threadbomb": {"test_softmax": 0, "test_log_softmax": 0},
+    "zvictim": {},   # correct, graded after every attacker
 }

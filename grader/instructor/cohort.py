@@ -7,11 +7,16 @@ and helpers go into the first solution cell, as a student would put them. A file
 `CELL_TAGS = {"test_sigmoid": ["skip-execution"]}` to tag cells as a student could in
 JupyterLab, and the other edits a student can make to any cell, by grade_id:
 `CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
-(e.g. turn a test cell into markdown) and `DELETE_CELLS`. `EXPECTED_SCORES = {"test_sigmoid":
-5, ...}` is what the kit must award, and `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
-cell's report must say (the tests hold the kit to both). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
+(e.g. turn a test cell into markdown), `DELETE_CELLS`, `CELL_NBGRADER` (change a cell's nbgrader
+metadata, e.g. make a test cell a solution cell worth 0 points), `PASTE_TWICE` (a cell pasted
+again right below itself, as JupyterLab's copy and paste does) and `NEW_CELLS` (cells a student
+adds: `{"after": grade_id, "source": ..., "nbgrader": {...}}`). `EXPECTED_SCORES = {"test_sigmoid":
+5, ...}` is what the kit must award, `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
+cell's report must say and `EXPECTED_NOTES = ["text"]` what the grader's notes at the top of the
+notebook must say (the tests hold the kit to all three). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
 """
 import ast
+import copy
 import os
 
 import nbformat
@@ -19,8 +24,8 @@ import nbformat
 from grader.grading.cells import nbgrader_meta
 from grader.instructor.notebook import fill_solutions, top_level_definitions
 
-COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXPECTED_SCORES",
-                   "EXPECTED_REASONS")
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "CELL_NBGRADER",
+                   "PASTE_TWICE", "NEW_CELLS", "EXPECTED_SCORES", "EXPECTED_REASONS", "EXPECTED_NOTES")
 
 
 def student_notebook(release_nb, student_source):
@@ -38,9 +43,24 @@ def student_notebook(release_nb, student_source):
         if cell_type == "markdown":
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
+    for grade_id, changes in cohort_setting(student_source, "CELL_NBGRADER", {}).items():
+        by_id[grade_id].metadata.nbgrader.update(changes)
     deleted = set(cohort_setting(student_source, "DELETE_CELLS", []))
     nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") not in deleted]
+    for grade_id in cohort_setting(student_source, "PASTE_TWICE", []):
+        _insert_after(nb, grade_id, copy.deepcopy(by_id[grade_id]))
+    for new in cohort_setting(student_source, "NEW_CELLS", []):
+        cell = nbformat.v4.new_code_cell(new["source"])
+        cell.metadata["nbgrader"] = dict(new["nbgrader"])
+        _insert_after(nb, new["after"], cell)
     return nb
+
+
+def _insert_after(nb, grade_id, cell):
+    """Insert `cell` after the (last) cell `grade_id`, with a fresh cell id as JupyterLab gives."""
+    cell["id"] = nbformat.v4.new_code_cell()["id"]
+    at = max(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == grade_id)
+    nb.cells.insert(at + 1, cell)
 
 
 def build_submissions(root, cohort_dir, assignment):

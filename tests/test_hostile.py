@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
+from grader.grading.sanitize import NOTES_TITLE
 from grader.instructor.cohort import build_submissions
 from grader.instructor.demo import nbgrader, scores
 from grader.grading.sandbox import UNSHARE, mount_script, unavailable_reason
@@ -47,6 +49,10 @@ def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
     reasons = expected("activations", "EXPECTED_REASONS", cohort=HOSTILE, default={})[student]
     for grade_id, reason in reasons.items():
         assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
+    nb = nbformat.read(os.path.join(root, "autograded", student, "activations", "activations.ipynb"), as_version=4)
+    notes = nb.cells[0].source if nb.cells[0].source.startswith(NOTES_TITLE) else ""
+    for note in expected("activations", "EXPECTED_NOTES", cohort=HOSTILE, default=[])[student]:
+        assert note in notes, (note, notes)
 
 
 def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(attacked):

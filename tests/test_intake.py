@@ -26,14 +26,18 @@ A = "activations"
 FULL = {"test_sigmoid": 5.0, "test_sigmoid_grad": 4.0, "test_softmax": 6.0, "test_log_softmax": 6.0}
 ZERO = dict.fromkeys(FULL, 0.0)
 CAP = 10 * 2 ** 20            # the test course's file size limit (the default is 50 MB)
-SECRETS = ("root:x:0:0", "BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "SQLite format 3")
+# What must never reach a student's autograded folder or feedback from outside it (the
+# autograded notebook holds the hidden tests, as always: only feedback must not).
+SECRETS = ("root:x:0:0", "BEGIN SOLUTION", "SQLite format 3")
+HIDDEN = "BEGIN HIDDEN TESTS"
 
 # student: (expected scores, notes the student's notebook must show)
 ATTACKS = {
     "linker": (FULL, ["`sol.ipynb` is a symbolic link (to `../../../source/activations/activations.ipynb`)",
                       "`gb.db` is a symbolic link (to `../../../gradebook.db`)",
                       "`passwd` is a symbolic link (to `/etc/passwd`)", "`zero` is a symbolic link (to `/dev/zero`)",
-                      "`data/host` is a symbolic link", "`adas` is a symbolic link"]),
+                      "`data/host` is a symbolic link", "`adas` is a symbolic link",
+                      "`<img src=x onerror=alert(1)>` is a symbolic link (to `x`)"]),
     "piper": (FULL, ["`pipe` is a named pipe (FIFO)", "`sock` is a socket", "`null` is a device"]),
     "mirror": (ZERO, ["`activations.ipynb` is a symbolic link (to `../../ada/activations/activations.ipynb`)"]),
     "linkfolder": (ZERO, ["the submission folder itself is a symbolic link (to `../ada/activations`)"]),
@@ -72,6 +76,7 @@ def plant(root):
     os.symlink("/etc/passwd", os.path.join(d, "passwd"))
     os.symlink("/dev/zero", os.path.join(d, "zero"))
     os.symlink("../../ada", os.path.join(d, "adas"))
+    os.symlink("x", os.path.join(d, "<img src=x onerror=alert(1)>"))
     os.makedirs(os.path.join(d, "data"))
     os.symlink("/etc/hostname", os.path.join(d, "data", "host"))
     with open(os.path.join(d, "data", "notes.txt"), "w") as f:
@@ -102,11 +107,12 @@ def plant(root):
     nbformat.write(nb, os.path.join(d, f"{A}.ipynb"))
     d = folder("bigcell", notebook=False)
     nb = good_notebook(root)
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell("<b>big</b>" + "y" * 3_000_000))
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("y" * 3_000_000))
     nbformat.write(nb, os.path.join(d, f"{A}.ipynb"))
 
     for student in ["ann lee", "o'neil", "zoë", "stark", *REFUSED]:
         folder(student)
+    os.makedirs(os.path.join(root, "submitted", "nosub", "losses"))     # submitted something else
 
 
 def course_copy(graded, dest):
@@ -174,7 +180,7 @@ def test_each_attacker_is_told_what_was_left_out_and_why(fixture, student, reque
         html = f.read()
     assert (NOTES_TITLE.strip("*") in html) == bool(ATTACKS[student][1])
     assert len(html) < 5_000_000
-    assert "<b>big</b>" not in html
+    assert "<img src=x" not in html, "a file name is shown, never rendered"
 
 
 @pytest.mark.parametrize("fixture", ["by_nbgrader", "by_front_end"])
@@ -188,7 +194,8 @@ def test_nothing_from_outside_a_students_folder_is_copied_and_nothing_is_lost(fi
             for name in files_under(folder):
                 with open(os.path.join(folder, name), errors="replace") as f:
                     text = f.read()
-                assert not [s for s in SECRETS if s in text], (student, name)
+                secrets = SECRETS + ((HIDDEN,) if step == "feedback" else ())
+                assert not [s for s in secrets if s in text], (student, name)
     kept = os.path.join(root, intake.LEFT_OUT, "submitted")
     assert os.path.islink(os.path.join(kept, "linker", A, "files", "passwd"))
     assert os.path.islink(os.path.join(kept, "mirror", A, "files", f"{A}.ipynb"))
@@ -196,7 +203,8 @@ def test_nothing_from_outside_a_students_folder_is_copied_and_nothing_is_lost(fi
     assert os.path.getsize(os.path.join(kept, "hoarder", A, "files", "data.bin")) == 30 * 2 ** 20
     assert os.path.islink(os.path.join(kept, "linkstudent", A, "files", "linkstudent"))
     with open(os.path.join(kept, "linker", A, intake.MANIFEST)) as f:
-        assert {e["path"] for e in json.load(f)} == {"sol.ipynb", "gb.db", "passwd", "zero", "adas", "data/host"}
+        assert {e["path"] for e in json.load(f)} == {"sol.ipynb", "gb.db", "passwd", "zero", "adas", "data/host",
+                                                     "<img src=x onerror=alert(1)>"}
     assert os.path.isfile(os.path.join(root, "submitted", "ada", A, f"{A}.ipynb")), "the victim's notebook stays"
     assert not os.path.islink(os.path.join(root, "submitted", "ada"))
 
@@ -217,12 +225,14 @@ def test_the_front_end_summarises_left_out_files_and_refused_ids(by_front_end):
     assert not set(REFUSED) & set(scores(root, A)), "refused ids get no gradebook row"
     assert "'pipe' is a named pipe (FIFO)" in out
     assert "Traceback" not in proc.stderr
+    assert "No activations/ folder in submitted/: 'nosub'" in out
     assert again.returncode == 1 and " 0 graded," in again.stdout, again.stdout
     assert scores(root, A)["stark"] == FULL
 
 
 def test_both_front_ends_give_the_same_grades(by_nbgrader, by_front_end):
-    assert scores(by_nbgrader[0], A) == scores(by_front_end[0], A)
+    plain = {s: cells for s, cells in scores(by_nbgrader[0], A).items() if s not in REFUSED}
+    assert plain == scores(by_front_end[0], A)
 
 
 def test_fingerprint_never_reads_pipes_devices_or_links(tmp_path):
@@ -267,3 +277,22 @@ def test_the_intake_moves_only_what_it_must_and_is_idempotent(tmp_path):
     (" trail", "whitespace"), ("new\nline", "control character")])
 def test_student_ids_nbgrader_cannot_grade_exactly_are_named(student, problem):
     assert (problem in intake.id_problem(student)) and (bool(intake.id_problem(student)) == bool(problem))
+
+
+def test_cells_over_the_limits_are_cut_with_a_note():
+    from grader.grading.sanitize import CapCells, WriteNotes
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1\n" * 200_000),            # 1.2 million characters
+        nbformat.v4.new_markdown_cell("fine"),
+        nbformat.v4.new_markdown_cell("m" * 900_000),
+        nbformat.v4.new_markdown_cell("m" * 900_000)])               # past the notebook's limit
+    resources = {}
+    nb, resources = CapCells(max_cell_chars=1_000_000, max_notebook_chars=1_500_000).preprocess(nb, resources)
+    nb, resources = WriteNotes().preprocess(nb, resources)
+    code, fine, first, second = nb.cells[1:]
+    assert code.source.startswith("# This cell's code was cut") and fine.source == "fine"
+    assert len(first.source) < 1_000_000 and len(second.source) < 700_000
+    notes = nb.cells[0].source
+    assert "Cell number 1 is a code cell of 1.2 million characters, over the limit of 1 million per cell" in notes
+    assert "Cell number 4 is a markdown cell of 0.9 million characters, over the limit of 1.5 million for all cells" in notes
+    assert "Cell number 3" not in notes

@@ -15,7 +15,8 @@ FIFOs, sockets, devices and files over the size cap are moved, unread, to
 why; nothing is deleted. A notebook left out is replaced by an empty stand-in notebook, so the
 student still gets a recorded score (their restored test cells score 0) and feedback that
 says why (the sanitize step's `NoteLeftOutFiles` reads intake.json). The student is graded on
-the rest.
+the rest. Hard links are graded as the files they are: the intake cannot tell a student's hard
+link from a `cp -al` backup of submitted/, which makes every file one.
 
 Student ids: nbgrader uses ids as glob patterns (`star*` also grades `stark`), strips
 whitespace around `--student` ids and never matches ids that begin with `.`. `id_problem`

@@ -22,7 +22,6 @@ gradebook or made an ordinary cell, the submission graded, and a note in the not
 
 Notes are structured (`Note`) while the preprocessors run; `WriteNotes` words them.
 """
-import html
 import os
 import re
 from dataclasses import dataclass
@@ -70,9 +69,11 @@ def wording(note: Note) -> str:
 
 
 def literal(text) -> str:
-    """Student-chosen text (file names, ids) shown literally in markdown: no HTML, no markup."""
-    text = html.escape(str(text)).replace("\n", "\\n")
-    return "`" + re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", text) + "`" if "`" in text else f"`{text}`"
+    """Student-chosen text (a file name, a grade_id) as a markdown code span: shown as it is,
+    never as HTML or markup (the fence is longer than any run of backticks inside)."""
+    text = str(text).replace("\n", "\\n").replace("\r", "\\r")
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if "`" in text else f"`{text}`"
 
 
 def _strip(cell) -> None:

@@ -354,7 +354,9 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
     todo = []
     tool = intake.configured(course_config(root))
     names = notebook_names(root, assignment, url)
-    for student, folder in submissions(root, assignment).items():
+    found = submissions(root, assignment)
+    run.absent = sorted(set(os.listdir(os.path.join(root, "submitted"))) - set(found))
+    for student, folder in found.items():
         reason = refused(student, folder)
         if reason:
             run.refused.append(Result(student, False, reason=reason))
@@ -425,6 +427,7 @@ class Run:
     skipped: list = field(default_factory=list)    # students already graded
     refused: list = field(default_factory=list)    # Results: submissions nbgrader cannot grade exactly
     left_out: dict = field(default_factory=dict)   # student: [intake.LeftOut] (those graded in this run)
+    absent: list = field(default_factory=list)     # names in submitted/ without this assignment
     interrupted: bool = False
 
     def add(self, result, bar=None):
@@ -478,6 +481,8 @@ def summary(run, seconds):
         lines.append(f"Left out of submissions (kept unread in {intake.LEFT_OUT}/; each student's notes say why):")
         width = max(len(repr(student)) for student, _ in left)
         lines += [f"  {student!r:{width}}  {intake.describe(entry)}" for student, entry in left]
+    if run.absent:
+        lines.append(f"No {run.assignment}/ folder in submitted/: {', '.join(map(repr, run.absent))}")
     if run.refused:
         lines.append("Not graded (fix the cause and run the same command again):")
         width = max(len(repr(r.student)) for r in run.refused)

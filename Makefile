@@ -1,13 +1,20 @@
 # Two commands do everything on a fresh machine (Python 3.10+ with venv):
-#   make demo   set up, then release + autograde the demo cohort + feedback
-#   make test   set up, then run the kit's test suite
+#   make demo   set up (venv + Debian packages), then release + autograde the demo cohort + feedback
+#   make test   set up (venv + Debian packages), then run the kit's test suite (what CI runs)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # nbgrader runs `alembic` and `jupyter` from PATH: put the venv's scripts first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup demo test release bank
+.PHONY: setup system system-tests demo test release bank
 setup: $(VENV)/.installed
+
+# Debian packages: bubblewrap for the grading sandbox; chromium and postgresql for the tests.
+# As root they are installed with apt-get; otherwise one line says what to install.
+system:
+	bash .ci/system-packages
+system-tests:
+	bash .ci/system-packages --tests
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,10 +22,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[grading,test]"
 	touch $@
 
-demo: setup
+demo: setup system
 	$(PY) -m grader demo
 
-test: setup
+test: setup system-tests
 	$(PY) -m pytest
 
 # Maintainers: regenerate release/ from source/, and the torch reference bank.

@@ -99,3 +99,28 @@ def test_the_sandbox_shows_the_kernel_only_its_own_folder(tmp_path):
     assert bank_view == "[]"
     assert processes == "1"                         # itself: no other process to peek through
     assert (root / "gradebook.db").read_text() == "grades"
+
+
+def test_feedback_and_the_class_report_run_no_script_of_a_student(attacked):
+    """The scripter put active content in every place a student can (tests/hostile/scripter):
+    opened in Chromium, neither its feedback page nor the class report runs any of it."""
+    import nbformat
+
+    from grader.instructor.report import write_report
+    from tests.browser import block_network, chromium_page, file_url
+    root = attacked[0]
+    report_page = write_report(root, "activations")[0]
+    feedback_page = os.path.join(root, "feedback", "scripter", "activations", "activations.html")
+    nb = nbformat.read(os.path.join(root, "autograded", "scripter", "activations", "activations.ipynb"), as_version=4)
+    raw_html = [o.data["text/html"] for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    with chromium_page() as page:
+        block_network(page)
+        # Control: the student's HTML output, as it came out of the kernel, does run in a page.
+        page.set_content(f"<title>clean</title>{raw_html[0]}")
+        page.wait_for_timeout(500)
+        assert page.title().startswith("pwned"), "the attack should be live in an unsanitized page"
+        for path in (feedback_page, report_page):
+            page.goto(file_url(path))
+            page.wait_for_timeout(1000)
+            assert not page.title().startswith("pwned"), (path, page.title())
+            assert page.evaluate("document.querySelectorAll('[onerror],[onload],svg').length") == 0, path

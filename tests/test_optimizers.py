@@ -106,7 +106,7 @@ def test_a_run_is_recorded_with_its_in_place_updates_and_replayed(capfd):
     assert np.array_equal(again.value, got.value) and again.mutated == got.mutated
     assert replay.Adam(PARAMS, (0.5,), GRADS, None).problem == refused.problem
     looping = LiveSubmission({"SGD": Forever}, time_limit=0.5).SGD(PARAMS, (0.5,), GRADS, None)
-    assert looping.problem == "timed out: no answer within 0.5 s"
+    assert looping.problem == "timed out: no answer within 0.5 s of CPU time"
 
 
 def run_outcome(value, mutated=("params[0]", "params[1]"), schedule=None, **fields):

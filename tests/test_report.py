@@ -69,7 +69,7 @@ def test_errors_in_solution_and_figure_cells_are_one_line_in_feedback(graded):
     # the solution cell (a debugging line run before sigmoid existed) and the figure cell
     assert "NameError: name 'sigmoid' is not defined (at line 4: print(sigmoid(np.array([0.0, 1.0])))" in hal
     assert "NameError: name 'sigmoid' is not defined (at line 7: except NotImplementedError:)" in hal
-    assert "timed out: no answer within 2 s" in hal
+    assert "timed out: no answer within 2 s of CPU time" in hal
     ivy = feedback_text(graded, "ivy")
     assert "DeadKernelError: the kernel died while running this cell" in ivy
     assert "NotRun: not run: the kernel died in cell" in ivy

@@ -1,5 +1,8 @@
 """Calling student code: guarded, quiet, recorded, and replayed identically."""
+import base64
+import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -39,7 +42,7 @@ def test_exceptions_timeouts_and_missing_definitions_become_problems():
 
     student = live(boom=lambda x: 1 / 0, loops=loops, exits=lambda x: exit(3))
     assert "raised ZeroDivisionError: division by zero" in student.boom(np.ones(1)).problem
-    assert student.loops(np.ones(1)).problem == "timed out: no answer within 0.5 s"
+    assert student.loops(np.ones(1)).problem == "timed out: no answer within 0.5 s of CPU time"
     assert "raised SystemExit" in student.exits(np.ones(1)).problem
     assert student.absent(np.ones(1)).problem == "`absent` is not defined in the notebook"
 
@@ -124,3 +127,102 @@ def test_patched_numpy_cannot_hide_a_changed_input(patched_numpy):
 
     assert live(f=in_place).f(np.array([1.0, 2.0])).mutated == ("arg0",)
     assert live(f=lambda x: x - 1).f(np.array([1.0, 2.0])).mutated == ()
+
+
+# --- a busy machine, numpy state, untrusted records ----------------------------------------
+
+def test_the_call_limit_counts_cpu_time_so_waiting_is_not_computing():
+    def sleeps(x):
+        time.sleep(0.6)           # wall time well past the 0.2 s CPU limit, no CPU used
+        return x
+
+    def waits_forever(x):
+        time.sleep(60)
+
+    student = LiveSubmission({"sleeps": sleeps, "waits": waits_forever}, time_limit=0.2)
+    assert student.sleeps(np.ones(2)).ok
+    start = time.monotonic()
+    outcome = student.waits(np.ones(2))
+    assert outcome.problem == "timed out: no answer within 2 s (the call was waiting, not computing)"
+    assert time.monotonic() - start < 5   # the wall-clock backstop: 10 times the CPU limit
+
+
+def test_the_cell_budget_counts_cpu_time():
+    def sleeps(x):
+        time.sleep(0.3)
+        return x
+
+    student = LiveSubmission({"sleeps": sleeps}, budget=0.2)
+    assert [student.sleeps(np.ones(1)).ok for _ in range(3)] == [True, True, True]   # 0.9 s of wall time
+
+    def burns(x):
+        end = time.process_time() + 0.15
+        while time.process_time() < end:
+            pass
+        return x
+
+    student = LiveSubmission({"burns": burns}, budget=0.2)
+    outcomes = [student.burns(np.ones(1)) for _ in range(3)]
+    assert [o.ok for o in outcomes] == [True, True, False]
+    assert outcomes[2].problem.startswith("not run: the time budget for this cell was used up")
+
+
+def test_each_call_runs_with_numpys_default_error_state_and_print_options():
+    def naive_sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    def prints(x):
+        return float(str(np.float64(1 / 3)))
+
+    old_err, old_print = np.seterr(all="raise"), np.get_printoptions()
+    np.set_printoptions(precision=1)
+    try:
+        student = live(sigmoid=naive_sigmoid, prints=prints)
+        out = student.sigmoid(np.array([-1000.0, 0.0]))
+        assert out.ok and out.value.tolist() == [0.0, 0.5]
+        assert any("overflow encountered in exp" in w for w in out.warnings)   # a warning, not an error
+        assert student.prints(np.ones(1)).value == pytest.approx(1 / 3, abs=1e-12)
+        assert np.geterr()["over"] == "raise" and np.get_printoptions()["precision"] == 1   # restored
+    finally:
+        np.seterr(**old_err)
+        np.set_printoptions(**old_print)
+
+
+def _npy(array, header_shape=None):
+    buf = io.BytesIO()
+    np.save(buf, array)
+    raw = buf.getvalue()
+    if header_shape is not None:
+        raw = raw.replace(repr(array.shape).encode(), header_shape.encode())
+    return base64.b64encode(raw).decode()
+
+
+def _record(**entry):
+    return {"version": 1, "outcomes": {"k#0": {"api": "sigmoid", **entry}}}
+
+
+@pytest.mark.parametrize("bad, why", [
+    (_record(value=_npy(np.zeros(3), "(1000000,1000000)")), "too large"),      # a 10**12-element header
+    (_record(value=_npy(np.zeros(4), "(5,)")), "does not match"),              # header and data disagree
+    (_record(value=_npy(np.array(["a", "b"]))), "not a numeric array"),
+    (_record(value="%%% not base64"), "not base64"),
+    (_record(value=base64.b64encode(b"\x93NUMPY garbage").decode()), "not a .npy array"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deep"),
+    (_record(warnings=[[[["deep"]]]]), "not a short list of strings"),
+    (_record(warnings=["w"] * 1000), "not a short list of strings"),
+    (_record(printed="many"), "wrong type"),
+    ({"version": 1, "outcomes": ["x"]}, "no readable outcomes"),
+    ({"version": 1, "outcomes": {f"k#{i}": {"api": "f"} for i in range(20_001)}}, "no readable outcomes"),
+])
+def test_records_are_untrusted_input_refused_before_anything_big_is_made(bad, why):
+    with pytest.raises(ValueError, match=why):
+        decode_record(bad)
+
+
+def test_a_record_over_the_size_cap_is_refused(monkeypatch):
+    import grader.engine.submission as submission
+    monkeypatch.setattr(submission, "MAX_RECORD_CHARS", 100)
+    big = _npy(np.zeros(50))
+    with pytest.raises(ValueError, match="too large"):
+        decode_record({"version": 1, "outcomes": {"a#0": {"api": "f", "value": big},
+                                                  "b#0": {"api": "f", "value": big}}})

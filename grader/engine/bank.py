@@ -1,13 +1,26 @@
 """A bank of torch references, computed once and shipped, so grading needs only numpy.
 
-Every reference a check asks for is identified by `call_key(name, args, kwargs)`. The bank
-for an assignment is `grader/bank/<assignment>.npz`, built by `python -m grader bank`, which
-runs each suite against a perfect student with live torch and stores every reference asked
-for. The kit's tests rebuild it with live torch and demand a bitwise match, so a stale bank
-cannot go unnoticed. On a miss, `References` computes the value with torch (slow, but right)
-and remembers that it did.
+A reference is identified by what it is for: the check, its case and the call within the
+case, e.g. `test_softmax_values[float64[5]] softmax#0` (`case_key`), never by the bits of
+the inputs. Each is stored with the digest of the call it answers (`call_key`: the API and
+its exact arguments), and is served only for that very call: a case whose inputs changed
+since the bank was built is a miss, like a case the bank lacks, never a wrong reference. The
+suites make their inputs with exactly rounded operations from integer streams
+(grader.suites, "portable inputs"), so inputs and digests are the same on every CPU.
+
+The bank for an assignment is `grader/bank/<assignment>.npz`, built by `python -m grader
+bank`, which runs each suite against a perfect student with live torch and stores every
+reference asked for; `python -m grader bank --check` and the kit's tests rebuild it and
+report misses and any value more than a few ULPs from live torch.
+
+On a miss `References` computes the value with torch and notes the miss in `misses`. Where
+torch is not installed (a students' environment) it raises `ReferenceUnavailable`: the runner
+reports that case as not checked, which costs no point. On the trusted grading side
+(`trusted=True`) a reference can never be skipped: without torch the miss is an error.
 """
+import dataclasses
 import hashlib
+import importlib
 import os
 
 import numpy as np
@@ -17,6 +30,7 @@ from grader.engine.driver import drive
 
 # The public bank ships as package data beside the engine: grader/bank/<assignment>.npz.
 BANK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bank")
+_DIGESTS = "__digests__"   # the npz entry holding [[key, digest], ...]
 
 
 def call_key(name, args=(), kwargs=None):
@@ -49,58 +63,108 @@ def _feed(h, value):
         raise TypeError(f"cannot key an argument of type {type(value).__name__}")
 
 
+def case_key(check, case, api, n=0):
+    """The bank's name for the `n`-th reference to `api` asked for by one case of a check."""
+    return f"{check}[{case}] {api}#{n}" if case else f"{check} {api}#{n}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    digest: str          # call_key of the call it answers
+    value: np.ndarray
+
+
 def bank_path(assignment):
     return os.path.join(BANK_DIR, f"{assignment}.npz")
 
 
-def load_bank(assignment):
-    """{key: array} for an assignment; empty if no bank has been built yet."""
-    path = bank_path(assignment)
+def load_bank(assignment, path=None) -> dict:
+    """{case key: Reference} for an assignment; empty if no bank has been built yet."""
+    path = path or bank_path(assignment)
     if not os.path.exists(path):
         return {}
     with np.load(path, allow_pickle=False) as npz:
-        return {k: npz[k] for k in npz.files}
+        return {str(key): Reference(str(digest), npz[key]) for key, digest in npz[_DIGESTS]}
 
 
-def save_bank(assignment, values):
-    os.makedirs(BANK_DIR, exist_ok=True)
-    # Sorted keys and no compression timestamps: the same references give the same file.
-    np.savez(bank_path(assignment), **dict(sorted(values.items())))
+def save_bank(assignment, bank: dict, path=None):
+    path = path or bank_path(assignment)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    keys = sorted(bank)   # sorted: the same references give the same entries in the same order
+    digests = np.array([[k, bank[k].digest] for k in keys], dtype=str).reshape(-1, 2)
+    np.savez(path, **{_DIGESTS: digests}, **{k: bank[k].value for k in keys})
+
+
+class ReferenceUnavailable(Exception):
+    """No reference for a case here, and no torch to compute it: the case is not checked (it
+    costs no point). The message says why, for the student's report."""
 
 
 class References:
-    """The `ref` a check sees: `ref.softmax(x, axis=0)` returns torch's answer as numpy.
+    """Torch's answers for the checks: `ref.case(check, case)` is the `ref` one case sees,
+    and `ref.softmax(x, axis=0)` there returns torch's answer as numpy.
 
-    Values come from the bank; a miss is computed with live torch and kept in `misses`.
-    With `live=True` every value is computed with torch (used to build and verify the bank).
+    Values come from `bank`; a miss is computed with live torch and noted in `misses` (key ->
+    why). With `live=True` every value is computed with torch (to build and verify the bank),
+    and `misses` still says which the bank could not have served. `asked` holds every
+    reference served, as the bank would store it.
     """
 
-    def __init__(self, values=None, live=False):
-        self.values = {} if values is None else values
+    def __init__(self, bank=None, live=False, trusted=False):
+        self.bank = {} if bank is None else bank
         self.live = live
-        self.misses = {}   # key -> value computed with torch because the bank lacked it
-        self.asked = {}    # key -> value, every reference served (used to build the bank)
+        self.trusted = trusted   # the grading side: a reference may not be skipped
+        self.misses = {}         # case key -> why the bank could not serve it
+        self.asked = {}          # case key -> Reference
 
     @classmethod
-    def for_assignment(cls, assignment):
-        return cls(load_bank(assignment))
+    def for_assignment(cls, assignment, trusted=False):
+        return cls(load_bank(assignment), trusted=trusted)
 
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args, **kwargs: self._get(name, args, kwargs)
+    def case(self, check, case):
+        return CaseReferences(self, check, case)
 
-    def _get(self, name, args, kwargs):
-        key = call_key(name, args, kwargs)
-        if not self.live and key in self.values:
-            value = self.values[key]
+    def get(self, key, api, args, kwargs):
+        digest = call_key(api, args, kwargs)
+        stored = self.bank.get(key)
+        if stored is None:
+            self.misses[key] = "the reference bank has no reference for this case (it is older than the checks)"
+        elif stored.digest != digest:
+            self.misses[key] = "the reference bank's reference for this case was made for other inputs"
+        if key in self.misses or self.live:
+            value = self._compute(key, api, args, kwargs)
         else:
-            from grader import reference  # imports torch: only on a miss or a build
-            if is_stateful(name):   # an optimizer class: torch's trajectory for the run
-                value = np.asarray(drive(getattr(reference, name), *args, **kwargs)[0])
-            else:
-                value = np.asarray(getattr(reference, name)(*args, **kwargs))
-            if not self.live:
-                self.misses[key] = value
-        self.asked[key] = value
+            value = stored.value
+        self.asked[key] = Reference(digest, value)
         return value.copy()
+
+    def _compute(self, key, api, args, kwargs):
+        try:   # imports torch: only on a miss or a build
+            reference = importlib.import_module("grader.reference")
+        except ImportError:
+            if self.trusted or self.live:
+                raise
+            raise ReferenceUnavailable(f"{self.misses[key]}, and torch is not installed here to compute "
+                                       "it; the grader checks it after you submit") from None
+        if is_stateful(api):   # an optimizer class: torch's trajectory for the run
+            return np.asarray(drive(getattr(reference, api), *args, **kwargs)[0])
+        return np.asarray(getattr(reference, api)(*args, **kwargs))
+
+
+class CaseReferences:
+    """The `ref` of one case of a check: `ref.softmax(x)` asks the References for the case's
+    next reference to softmax (calls are numbered, so a case may ask twice)."""
+
+    def __init__(self, references, check, case):
+        self._references, self._check, self._case = references, check, case
+        self._calls = {}
+
+    def __getattr__(self, api):
+        if api.startswith("_"):
+            raise AttributeError(api)
+
+        def reference(*args, **kwargs):
+            n = self._calls.get(api, 0)
+            self._calls[api] = n + 1
+            return self._references.get(case_key(self._check, self._case, api, n), api, args, kwargs)
+        return reference

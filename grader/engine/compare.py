@@ -14,6 +14,7 @@ import numpy as np
 
 from grader.engine import driver, mistakes
 from grader.engine.closeness import differences, first_mismatch, index_text, num, tolerance
+from grader.engine.submission import NUMPY_PRINT_OPTIONS
 from grader.exercises import is_stateful, parameter_names
 
 
@@ -111,15 +112,13 @@ def _named_inputs(outcome):
 
 
 SHOW_ALL = 12   # arrays up to this many elements are shown whole in reports
-# numpy's default print options, fixed: a notebook's np.set_printoptions (the release notebooks
-# set suppress=True, which prints 1e-45 as 0.) must not change what a report says.
-PRINT_OPTIONS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
-                     nanstr="nan", infstr="inf", sign="-", floatmode="maxprec", legacy=False)
 
 
+# Printed with numpy's default options: a notebook's np.set_printoptions (the release notebooks set
+# suppress=True, which prints 1e-45 as 0.) must not change what a report says.
 def show(value, limit=SHOW_ALL):
     """An array in one readable line (or a few), with dtype and shape."""
-    with np.printoptions(**PRINT_OPTIONS):
+    with np.printoptions(**NUMPY_PRINT_OPTIONS):
         return _show(np.asarray(value), limit)
 
 

@@ -97,7 +97,8 @@ def _split(flat, params):
 def quadratic_grad(params):
     """Ill-conditioned bowl: f = sum_j c_j (x_j - 1)^2 / 2, curvatures c_j from 1 to 50."""
     x = _flat(params)
-    c = np.geomspace(1.0, 50.0, x.size).astype(x.dtype) if x.size > 1 else np.ones(1, x.dtype)
+    # linspace, not geomspace: a power's last bits depend on the CPU, a multiply-add's do not
+    c = np.linspace(1.0, 50.0, x.size).astype(x.dtype) if x.size > 1 else np.ones(1, x.dtype)
     return _split(c * (x - 1), params)
 
 

@@ -6,7 +6,8 @@ points and a readable report.
     results = judge({"sigmoid": student_a, "softmax": student_b}, ref)   # one pytest session
 
 `student` is a LiveSubmission (in the notebook kernel) or a ReplayedSubmission (in the
-trusted autograder); `ref` is a bank.References. pytest runs quietly: nothing reaches
+trusted autograder); `ref` is a bank.References (each case sees `ref.case(check, case id)`, so
+references are identified by the case they are for). pytest runs quietly: nothing reaches
 stdout or stderr, no cache is written, and no conftest from the student's folder is loaded.
 """
 import contextlib
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from grader.exercises import assignment_of
+from grader.engine.bank import ReferenceUnavailable
 from grader.engine.compare import Mismatch, recording_only
 
 
@@ -31,6 +33,8 @@ class CheckResult:
     cases: int = 0
     failures: list = dataclasses.field(default_factory=list)   # [(case id, message)]
     internal_errors: list = dataclasses.field(default_factory=list)
+    # [(case id, why)]: cases without a reference here (ReferenceUnavailable); they cost no point
+    unchecked: list = dataclasses.field(default_factory=list)
 
     @property
     def passed(self):
@@ -68,6 +72,7 @@ class GradeResult:
                 "mistakes": self.mistakes, "warnings": self.warnings,
                 "checks": [{"name": c.name, "category": c.category, "points": c.points, "passed": c.passed,
                             "cases": c.cases, "failed_cases": [case for case, _ in c.failures],
+                            "unchecked_cases": [case for case, _ in c.unchecked],
                             "internal_errors": len(c.internal_errors)} for c in self.checks],
                 **extra}
 
@@ -86,8 +91,8 @@ class _Plugin:
         return self._students[request.node.get_closest_marker("graded").kwargs["api"]]
 
     @pytest.fixture
-    def ref(self):
-        return self._ref
+    def ref(self, request):
+        return self._ref.case(*self.case_of[request.node.nodeid])
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "graded(api, points, category, public): a graded check")
@@ -129,6 +134,8 @@ class _Plugin:
             self.checks[name].failures.append((case, str(exc)))
         elif isinstance(exc, AssertionError):
             self.checks[name].failures.append((case, str(exc) or "assertion failed"))
+        elif isinstance(exc, ReferenceUnavailable):   # not the student's fault, nor the grader's
+            self.checks[name].unchecked.append((case, str(exc)))
         else:  # a bug in the check, not in the student's code: say so loudly
             self.checks[name].internal_errors.append(
                 (case, f"internal grader error in {call.when}: {type(exc).__name__}: {exc}"))
@@ -136,6 +143,9 @@ class _Plugin:
 
 class _Unjudged:
     """The `ref` while only recording: references are not needed, so none are loaded."""
+
+    def case(self, check, case):
+        return self
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: np.zeros(())
@@ -226,6 +236,10 @@ def render(result):
                       for line in message.splitlines()]
         for case, message in c.internal_errors[:1]:
             lines.append(f"  [{case}] {message}")
+        if c.unchecked:
+            cases = ", ".join(f"[{case}]" for case, _ in c.unchecked)
+            lines.append(f"  {len(c.unchecked)} of {c.cases} case(s) not checked here (no point lost): {cases}: "
+                         f"{c.unchecked[0][1]}")
     if result.warnings:
         lines.append("Diagnostics (these cost no points, but say where your code is fragile):")
         for text, n in result.warnings.items():

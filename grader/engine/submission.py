@@ -100,17 +100,21 @@ class LiveSubmission(_Submission):
     """Calls the student's objects found in `namespace` (the notebook's globals), recording
     every outcome."""
 
-    def __init__(self, namespace, time_limit=2.0, budget=60.0):
+    def __init__(self, namespace, time_limit: float | None = 2.0, budget: float = 60.0):
         super().__init__({})
         self.namespace = namespace
-        self.time_limit = time_limit
-        self.deadline = time.monotonic() + budget
+        self.time_limit = time_limit   # CPU seconds per call (None: no limit)
+        # The cell's budget is CPU time of this process too, so a busy machine (another grader
+        # on the other core) cannot turn a right but slow answer into a lost point. A far
+        # wall-clock backstop still ends a cell whose calls sleep instead of computing.
+        self.cpu_deadline = time.process_time() + budget
+        self.wall_deadline = time.monotonic() + WALL_BACKSTOP * budget
 
     def _answer(self, key, api, args, kwargs):
         fn = self.namespace.get(api)
         if fn is None:
             outcome = Outcome(api, problem=f"`{api}` is not defined in the notebook")
-        elif time.monotonic() > self.deadline:
+        elif time.process_time() > self.cpu_deadline or time.monotonic() > self.wall_deadline:
             outcome = Outcome(api, problem="not run: the time budget for this cell was used up "
                                            "by earlier calls")
         else:
@@ -135,23 +139,38 @@ class ReplayedSubmission(_Submission):
 
 # --- calling student code safely -------------------------------------------------------
 
+# Wall-clock limits are only a far backstop (this many times the CPU limit): they end code that
+# sleeps or waits instead of computing, and never decide a race with a busy machine.
+WALL_BACKSTOP = 10.0
+
+
 @contextlib.contextmanager
-def _time_limit(seconds):
-    """SIGALRM-based limit; only possible on the main thread (where notebook code runs)."""
-    if seconds is None or threading.current_thread() is not threading.main_thread():
+def _time_limit(cpu_seconds: float | None):
+    """Stop the code inside after `cpu_seconds` of this process's CPU time (ITIMER_PROF), or
+    after WALL_BACKSTOP times that in wall-clock time (ITIMER_REAL), whichever comes first.
+    Raises ProbeTimeout naming the clock. Only possible on the main thread (where notebook code
+    runs); elsewhere no limit applies."""
+    if cpu_seconds is None or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def _raise(signum, frame):
-        raise ProbeTimeout()
+    def on_cpu(signum, frame):
+        raise ProbeTimeout(f"no answer within {cpu_seconds:g} s of CPU time")
 
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    def on_wall(signum, frame):
+        raise ProbeTimeout(f"no answer within {WALL_BACKSTOP * cpu_seconds:g} s (the call was waiting, "
+                           "not computing)")
+
+    previous = signal.signal(signal.SIGPROF, on_cpu), signal.signal(signal.SIGALRM, on_wall)
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    signal.setitimer(signal.ITIMER_REAL, WALL_BACKSTOP * cpu_seconds)
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous[0])
+        signal.signal(signal.SIGALRM, previous[1])
 
 
 def copies(value):
@@ -177,7 +196,9 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
     printed = io.StringIO()
     start = time.monotonic()
     result, problem, in_place = None, "", ()
-    with warnings.catch_warnings(record=True) as caught, \
+    # numpy's default error state and print options for the call: a notebook's own
+    # np.seterr(all="raise") or np.set_printoptions must not turn a right answer into an error.
+    with warnings.catch_warnings(record=True) as caught, _numpy_defaults(), \
             contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         warnings.simplefilter("always")
         try:
@@ -186,8 +207,8 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
                     result, in_place = drive(fn, *call_args, **call_kwargs)
                 else:
                     result = fn(*call_args, **call_kwargs)
-        except ProbeTimeout:
-            problem = f"timed out: no answer within {time_limit:g} s"
+        except ProbeTimeout as exc:
+            problem = f"timed out: {exc}"
         except KeyboardInterrupt:
             raise  # the notebook-level time limit: let nbgrader stop the cell
         except BaseException as exc:  # SystemExit too: a student's exit() is just an error here
@@ -204,6 +225,20 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
     return Outcome(api, value=value, problem=problem,
                    warnings=tuple(_describe_warning(w) for w in caught),
                    printed=len(printed.getvalue()), mutated=mutated, seconds=seconds)
+
+
+# numpy's defaults, fixed (np.geterr() and np.get_printoptions() of a fresh interpreter): student
+# calls run with them, and reports are printed with them.
+NUMPY_ERRSTATE = dict(divide="warn", over="warn", under="ignore", invalid="warn")
+NUMPY_PRINT_OPTIONS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
+                           nanstr="nan", infstr="inf", sign="-", floatmode="maxprec", legacy=False)
+
+
+@contextlib.contextmanager
+def _numpy_defaults():
+    """Run with numpy's default error state and print options; the caller's come back after."""
+    with np.errstate(**NUMPY_ERRSTATE), np.printoptions(**NUMPY_PRINT_OPTIONS):
+        yield
 
 
 def _describe_exception(exc):
@@ -257,22 +292,88 @@ def encode_record(record):
     return {"version": 1, "outcomes": out}
 
 
-def decode_record(payload):
-    """{key: Outcome} from an encoded record. Strict: anything malformed raises ValueError."""
+# Caps on a record, which is untrusted input: the student's code can display anything with the
+# record's MIME type. Far above what the suites record (a whole notebook's record is well under
+# 1 MB), far below what would hurt the grader.
+MAX_RECORD_CHARS = 32_000_000     # base64 characters of all values together
+MAX_OUTCOMES = 20_000             # calls in one record
+MAX_LIST = 100                    # warnings or mutated names per call
+
+
+def decode_record(payload: object) -> dict:
+    """{key: Outcome} from an encoded record. Strict: anything malformed, of the wrong type or
+    over a cap raises ValueError, before anything big is allocated."""
     if isinstance(payload, str):
-        payload = json.loads(payload)
+        if len(payload) > MAX_RECORD_CHARS + 1_000_000:
+            raise ValueError("record too large")
+        try:
+            payload = json.loads(payload)
+        except RecursionError as exc:   # JSON nested deeper than Python's recursion limit
+            raise ValueError("record nested too deep") from exc
     if not isinstance(payload, dict) or payload.get("version") != 1:
         raise ValueError("not a grader record")
+    outcomes = payload.get("outcomes")
+    if not isinstance(outcomes, dict) or len(outcomes) > MAX_OUTCOMES:
+        raise ValueError("record has no readable outcomes")
+    budget = [MAX_RECORD_CHARS]
     record = {}
-    for key, e in payload["outcomes"].items():
-        value = None
-        if e.get("value") is not None:
-            value = np.load(io.BytesIO(base64.b64decode(e["value"])), allow_pickle=False)
-            if value.dtype.kind not in "biuf" or value.size > MAX_VALUE_ELEMENTS:
-                raise ValueError("record holds a value that is not a numeric array")
+    for key, e in outcomes.items():
+        if not isinstance(e, dict):
+            raise ValueError("record entry is not an object")
+        value = _decode_value(e.get("value"), budget)
         record[str(key)] = Outcome(
-            api=str(e["api"]), value=value, problem=str(e.get("problem", ""))[:MAX_TEXT],
-            warnings=tuple(str(w)[:MAX_TEXT] for w in e.get("warnings", [])),
-            printed=int(e.get("printed", 0)), mutated=tuple(str(m) for m in e.get("mutated", [])),
-            seconds=float(e.get("seconds", 0.0)))
+            api=_field(e, "api", str), value=value, problem=_field(e, "problem", str, "")[:MAX_TEXT],
+            warnings=tuple(w[:MAX_TEXT] for w in _strings(e, "warnings")),
+            printed=_field(e, "printed", int, 0), mutated=tuple(m[:MAX_TEXT] for m in _strings(e, "mutated")),
+            seconds=float(_field(e, "seconds", (int, float), 0.0)))
     return record
+
+
+def _field(entry, name, types, default=None):
+    value = entry.get(name, default)
+    if not isinstance(value, types) or isinstance(value, bool) and types is int:
+        raise ValueError(f"record field {name!r} has the wrong type")
+    return value
+
+
+def _strings(entry, name):
+    items = entry.get(name, [])
+    if not isinstance(items, list) or len(items) > MAX_LIST or not all(isinstance(i, str) for i in items):
+        raise ValueError(f"record field {name!r} is not a short list of strings")
+    return items
+
+
+def _decode_value(text, budget):
+    """A recorded answer: base64 of a .npy file holding a numeric array. The .npy header is
+    checked (dtype, element count, data length) before any array is made, so a header that
+    claims 10**12 elements costs nothing."""
+    if text is None:
+        return None
+    if not isinstance(text, str) or len(text) > budget[0]:
+        raise ValueError("record value too large or not text")
+    budget[0] -= len(text)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("record value is not base64") from exc
+    buf = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(buf)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise ValueError(f".npy version {version}")
+        shape, fortran, dtype = read_header(buf)
+    except Exception as exc:   # numpy raises ValueError, SyntaxError, ... for a bad header
+        raise ValueError("record value is not a .npy array") from exc
+    if dtype.kind not in "biuf" or dtype.hasobject or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError("record holds a value that is not a numeric array")
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_VALUE_ELEMENTS:
+        raise ValueError("record holds a value that is too large")
+    data = raw[buf.tell():]
+    if len(data) != count * dtype.itemsize:
+        raise ValueError("record value's data does not match its header")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()

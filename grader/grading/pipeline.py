@@ -24,6 +24,7 @@ from traitlets import Integer
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
 from grader.grading.cells import nbgrader_meta
+from grader.grading.feedback import SafeOutputs
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
 from grader.grading.sanitize import (
@@ -129,8 +130,12 @@ class ScoreFromRecords(NbGraderPreprocessor):
                 cells[name] = (cell, *take_record(cell, name))
         if not cells:
             return nb, resources
-        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()},
-                        References.for_assignment(assignment))
+        ref = References.for_assignment(assignment, trusted=True)
+        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref)
+        if ref.misses:   # computed with torch here, so right, but the shipped bank is stale
+            self.log.warning("The reference bank of %s lacks %d of its references (computed with torch "
+                             "instead; students' self-checks cannot check those cases): run "
+                             "`python -m grader bank`. First: %s", assignment, len(ref.misses), next(iter(ref.misses)))
         for name, (cell, record, notes) in cells.items():
             self._score(cell, name, record, notes, results[name])
         return nb, resources
@@ -161,7 +166,9 @@ def take_record(cell, name):
             try:
                 if payload.get("api") == name:
                     record = decode_record(payload["record"])
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            # A record is untrusted input (the student's code can display one): whatever is wrong
+            # with it, even a RecursionError or MemoryError, costs this record only.
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError, MemoryError) as exc:
                 notes.append(f"Note: an unreadable grading record was ignored ({type(exc).__name__}).")
         elif out.output_type == "error":
             notes.append(f"Note: this cell raised {out.get('ename')}: {str(out.get('evalue'))[:300]}")
@@ -236,4 +243,6 @@ SANITIZE = [ClearOutput, CapCells, DeduplicateIdsSafely, OverwriteKernelspec, Ov
             NeutraliseTags, CheckCellMetadata, NoteLeftOutFiles, WriteNotes]
 AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [ClearHiddenTests, ShortenErrors, GetGrades, CSSHTMLHeaderPreprocessor]
+# SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
+# outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).
+FEEDBACK = [ClearHiddenTests, ShortenErrors, SafeOutputs, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -7,10 +7,11 @@ and helpers go into the first solution cell, as a student would put them. A file
 `CELL_TAGS = {"test_sigmoid": ["skip-execution"]}` to tag cells as a student could in
 JupyterLab, and the other edits a student can make to any cell, by grade_id:
 `CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
-(e.g. turn a test cell into markdown), `DELETE_CELLS`, `CELL_NBGRADER` (change a cell's nbgrader
-metadata, e.g. make a test cell a solution cell worth 0 points), `PASTE_TWICE` (a cell pasted
-again right below itself, as JupyterLab's copy and paste does) and `NEW_CELLS` (cells a student
-adds: `{"after": grade_id, "source": ..., "nbgrader": {...}}`). `EXPECTED_SCORES = {"test_sigmoid":
+(e.g. turn a test cell into markdown), `DELETE_CELLS`, `EXTRA_CELLS = [("markdown", "text")]`
+(cells the student added at the end), `CELL_NBGRADER` (change a cell's nbgrader metadata, e.g.
+make a test cell a solution cell worth 0 points), `PASTE_TWICE` (a cell pasted again right
+below itself, as JupyterLab's copy and paste does) and `NEW_CELLS` (cells a student adds:
+`{"after": grade_id, "source": ..., "nbgrader": {...}}`). `EXPECTED_SCORES = {"test_sigmoid":
 5, ...}` is what the kit must award, `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
 cell's report must say and `EXPECTED_NOTES = ["text"]` what the grader's notes at the top of the
 notebook must say (the tests hold the kit to all three). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
@@ -24,8 +25,10 @@ import nbformat
 from grader.grading.cells import nbgrader_meta
 from grader.instructor.notebook import fill_solutions, top_level_definitions
 
-COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "CELL_NBGRADER",
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS", "CELL_NBGRADER",
                    "PASTE_TWICE", "NEW_CELLS", "EXPECTED_SCORES", "EXPECTED_REASONS", "EXPECTED_NOTES")
+NEW_CELL = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell,
+            "raw": nbformat.v4.new_raw_cell}
 
 
 def student_notebook(release_nb, student_source):
@@ -53,6 +56,7 @@ def student_notebook(release_nb, student_source):
         cell = nbformat.v4.new_code_cell(new["source"])
         cell.metadata["nbgrader"] = dict(new["nbgrader"])
         _insert_after(nb, new["after"], cell)
+    nb.cells += [NEW_CELL[cell_type](source) for cell_type, source in cohort_setting(student_source, "EXTRA_CELLS", [])]
     return nb
 
 

@@ -7,6 +7,8 @@ and is usually parametrised over cases ordered from smallest to largest, so the 
 failing case the runner reports is the smallest. A check earns its points only when every
 case passes. The runner (grader.engine.runner) provides the fixtures and turns outcomes into points.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -37,12 +39,60 @@ def array(values, dtype=np.float64):
 
 
 def random_arrays(shapes, dtypes=(np.float64, np.float32), scale=3.0, seed=0):
-    """pytest params of reproducible normal(0, scale) arrays, one per (shape, dtype), in the
-    order given (list shapes from small to large)."""
+    """pytest params of reproducible, roughly normal(0, scale) arrays (`exact_normal`), one
+    per (shape, dtype), in the order given (list shapes from small to large)."""
     rng = np.random.default_rng(seed)
     params = []
     for shape in shapes:
         for dtype in dtypes:
-            x = (scale * rng.standard_normal(shape)).astype(dtype)
+            x = exact_normal(rng, shape, scale).astype(dtype)
             params.append(pytest.param(x, id=f"{np.dtype(dtype).name}{list(shape)}"))
     return params
+
+
+# --- portable inputs -------------------------------------------------------------------
+# Every input a check makes is bit-identical on every CPU: it is made from numpy's integer
+# streams (`rng.integers`, pure integer arithmetic) with exactly rounded operations only
+# (+ - * /, sqrt, casts), each its own numpy call so that no compiler fuses two into an FMA.
+# numpy's exp/log/power (and so standard_normal, geomspace, a log-softmax) give other last
+# bits under other SIMD kernels (AVX2 vs AVX-512) or another libm; the bank's references were
+# computed for inputs with the builder's bits (grader.engine.bank serves a reference only for
+# the very inputs it was made for), and the tests build the suites under several numpy
+# dispatch levels to prove the inputs do not change.
+
+def exact_normal(rng, shape, scale=1.0):
+    """Roughly normal(0, scale) values, within +-3.5 scale: a sum of four uniform integers
+    (Irwin-Hall), centred and scaled by exactly rounded operations."""
+    total = rng.integers(0, 2**20, (4, *shape)).sum(axis=0) - 2 * 2**20   # exact int64
+    return total * (scale * math.sqrt(3) / 2**20)                          # var(sum) = 4/12
+
+
+def exact_uniform(rng, low, high, shape, steps=2**20):
+    """Uniform values on a grid of `steps` + 1 points from `low` to `high` (both included)."""
+    return low + rng.integers(0, steps + 1, shape) * ((high - low) / steps)
+
+
+def exact_distribution(rng, shape, least=1, most=100):
+    """Probabilities over the last axis of `shape`: integer weights in [least, most] divided by
+    their (exact, integer) sum, so each is the exactly rounded fraction."""
+    weights = rng.integers(least, most + 1, shape)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+_LN2 = 0.6931471805599453   # log(2), correctly rounded
+
+
+def exact_log(x):
+    """The natural log of positive float64 values from exactly rounded operations only (a few
+    ULPs from np.log, and the same bits on every CPU): x = m 2^e with m in [sqrt(1/2), sqrt(2)),
+    log m = 2 atanh(s) with s = (m - 1)/(m + 1), |s| < 0.172, summed to 1e-18 as a series."""
+    m, e = np.frexp(np.asarray(x, dtype=np.float64))
+    low = m < math.sqrt(0.5)
+    m = np.where(low, m * 2, m)                 # exact: times a power of two
+    e = np.where(low, e - 1, e)
+    s = (m - 1) / (m + 1)
+    s2 = s * s
+    series = np.zeros_like(s)
+    for k in range(12, -1, -1):                 # Horner: sum_k s2^k / (2k + 1)
+        series = series * s2 + 1 / (2 * k + 1)
+    return e * _LN2 + 2 * s * series

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from grader.engine.mistakes import IN_PLACE, mistake
-from grader.suites import array, graded, matches_torch
+from grader.suites import (array, exact_distribution, exact_log, exact_normal, exact_uniform, graded,
+                           matches_torch)
 
 REDUCTIONS = ("mean", "sum", "none")
 _DTYPES = (np.float64, np.float32)
@@ -29,7 +30,7 @@ def _name(dtype):
 
 
 def _log_softmax(z):
-    """Row-wise log-softmax in numpy (inputs are made with it; mistakes reuse it)."""
+    """Row-wise log-softmax in numpy (the mistakes use it)."""
     z = z - np.max(z, axis=-1, keepdims=True)
     return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
 
@@ -37,10 +38,10 @@ def _log_softmax(z):
 def _classification(n, c, dtype, seed):
     """Reproducible logits (n, c) of `dtype`, int64 class targets (n,) and class weights (c,)."""
     rng = np.random.default_rng(seed)
-    logits = (3 * rng.standard_normal((n, c))).astype(dtype)
+    logits = exact_normal(rng, (n, c), 3.0).astype(dtype)
     targets = rng.integers(0, c, n).astype(np.int64)
     # Unequal weights, so that dividing by N instead of by the picked weights shows.
-    weight = rng.uniform(0.2, 3.0, c).astype(dtype)
+    weight = exact_uniform(rng, 0.2, 3.0, c).astype(dtype)
     return logits, targets, weight
 
 
@@ -53,9 +54,14 @@ _CLASSIFICATION = [(*_classification(n, c, dtype, seed), f"{_name(dtype)}{[n, c]
                    for seed, (n, c) in enumerate([(1, 3), (4, 5), (16, 10)]) for dtype in _DTYPES]
 
 
-def _as_log_probs(cases):
-    """The classification cases with log-probabilities (log_softmax of the logits) as input."""
-    return [(_log_softmax(x.astype(np.float64)).astype(x.dtype), t, w, i) for x, t, w, i in cases]
+def _log_probs(shape, dtype, seed):
+    """Log-probabilities over the last axis: the exact log of a random distribution."""
+    return exact_log(exact_distribution(np.random.default_rng(seed), shape)).astype(dtype)
+
+
+def _as_log_probs(cases, seed=200):
+    """The classification cases with log-probabilities in place of the logits."""
+    return [(_log_probs(x.shape, x.dtype, seed + k), t, w, i) for k, (x, t, w, i) in enumerate(cases)]
 
 
 CE_ORDINARY = _ids([(x, t, i) for x, t, w, i in _CLASSIFICATION])
@@ -71,8 +77,8 @@ NLL_WEIGHTS = _ids([(x, t, w, r, f"{i}-{r}") for x, t, w, i in _as_log_probs(_CL
 _BATCH_OF_ONE = [(*_classification(1, 4, np.float64, 10)[:2], "float64[1, 4]"),
                  (*_classification(3, 4, np.float32, 11)[:2], "float32[3, 4]")]
 CE_CONTRACT = _ids([(x, t, r, f"{i}-{r}") for x, t, i in _BATCH_OF_ONE for r in REDUCTIONS])
-NLL_CONTRACT = _ids([(_log_softmax(x.astype(np.float64)).astype(x.dtype), t, r, f"{i}-{r}")
-                     for x, t, i in _BATCH_OF_ONE for r in REDUCTIONS])
+NLL_CONTRACT = _ids([(_log_probs(x.shape, x.dtype, 210 + k), t, r, f"{i}-{r}")
+                     for k, (x, t, i) in enumerate(_BATCH_OF_ONE) for r in REDUCTIONS])
 GRAD_CONTRACT = _ids([(x, t, i) for x, t, i in _BATCH_OF_ONE])
 # Single rows (so the reduction does not matter) whose exp overflows or underflows. The
 # first two tell log(softmax) (fails on the gap) from an unshifted log-sum-exp (fails on 1000).
@@ -88,8 +94,8 @@ HUGE_LOGITS = _ids([
 def _binary(shape, dtype, seed, soft=False):
     """Probabilities in [0.02, 0.98], targets in {0, 1} (or in (0, 1) when soft)."""
     rng = np.random.default_rng(seed)
-    probs = rng.uniform(0.02, 0.98, shape).astype(dtype)
-    targets = rng.uniform(0, 1, shape) if soft else rng.integers(0, 2, shape)
+    probs = exact_uniform(rng, 0.02, 0.98, shape).astype(dtype)
+    targets = exact_uniform(rng, 0.0, 1.0, shape) if soft else rng.integers(0, 2, shape)
     return probs, targets.astype(dtype)
 
 
@@ -98,7 +104,7 @@ def _binary_logits(shape, dtype, seed, soft=False):
     enough: its loss of precision is for the stability check) and targets as `_binary`."""
     probs, targets = _binary(shape, dtype, seed, soft)
     rng = np.random.default_rng(seed + 100)
-    return (2 * rng.standard_normal(shape)).astype(dtype), targets
+    return exact_normal(rng, shape, 2.0).astype(dtype), targets
 
 
 _SHAPES = [(5,), (3, 4)]
@@ -141,8 +147,8 @@ BCEL_CONTRACT = _ids([(array(-0.7), array(1.0), "mean", "float64-scalar-mean"),
 def _distributions(shape, dtype, seed):
     """log q and p: two distributions over the last axis of `shape`."""
     rng = np.random.default_rng(seed)
-    log_q = _log_softmax(2 * rng.standard_normal(shape))
-    p = np.exp(_log_softmax(2 * rng.standard_normal(shape)))
+    log_q = exact_log(exact_distribution(rng, shape))
+    p = exact_distribution(rng, shape)
     return log_q.astype(dtype), p.astype(dtype)
 
 
@@ -153,7 +159,7 @@ KL_REDUCTIONS = _ids([(*_distributions(s, d, 80 + k), r, f"{_name(d)}{list(s)}-{
                       for r in ("batchmean", "mean", "sum", "none")])
 _ONE_HOT = np.eye(4)[[1, 3, 0]]
 KL_ZEROS = _ids([
-    (np.log(array([[0.25, 0.25, 0.5]])), array([[0.0, 0.5, 0.5]]), "float64-one-zero"),
+    (exact_log(array([[0.25, 0.25, 0.5]])), array([[0.0, 0.5, 0.5]]), "float64-one-zero"),
     (_distributions((3, 4), np.float64, 90)[0], _ONE_HOT, "float64-one-hot"),
     (array([[-1000.0, 0.0]]), array([[0.0, 1.0]]), "float64-q-tiny-where-p-zero"),
     (_distributions((3, 4), np.float32, 91)[0], _ONE_HOT.astype(np.float32), "float32-one-hot"),

@@ -296,3 +296,13 @@ def test_cells_over_the_limits_are_cut_with_a_note():
     assert "Cell number 1 is a code cell of 1.2 million characters, over the limit of 1 million per cell" in notes
     assert "Cell number 4 is a markdown cell of 0.9 million characters, over the limit of 1.5 million for all cells" in notes
     assert "Cell number 3" not in notes
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("<img src=x onerror=alert(1)>", "<code>&lt;img src=x onerror=alert(1)&gt;</code>"),
+    ("a`b", "<code>a`b</code>"), ("**b**", "<code>**b**</code>"),
+    (os.fsdecode(b"caf\xe9"), "<code>caf\\xe9</code>"), ("two\nlines", "<code>two\\nlines</code>")])
+def test_student_chosen_names_in_notes_are_shown_never_rendered(name, shown):
+    from nbconvert.filters.markdown import markdown2html
+    from grader.grading.sanitize import literal
+    assert markdown2html(literal(name)).strip() == f"<p>{shown}</p>"

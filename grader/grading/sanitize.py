@@ -71,7 +71,9 @@ def wording(note: Note) -> str:
 def literal(text) -> str:
     """Student-chosen text (a file name, a grade_id) as a markdown code span: shown as it is,
     never as HTML or markup (the fence is longer than any run of backticks inside)."""
-    text = str(text).replace("\n", "\\n").replace("\r", "\\r")
+    # file names that are not UTF-8 come as lone surrogates, which a notebook cannot hold
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}" if "`" in text else f"`{text}`"
 

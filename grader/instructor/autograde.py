@@ -363,9 +363,9 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
             continue
         try:   # before anything reads the folder: links, pipes, devices, oversized files
             left = tool.take_in(root, folder, names)
-        except OSError as exc:
+        except (OSError, RecursionError) as exc:    # no write access; folders nested 1000 deep
             run.failed.append(Result(student, False, reason=f"the intake could not set aside what it must "
-                                                            f"not read: {exc}"))
+                                                            f"not read: {type(exc).__name__}: {exc}"[:300]))
             continue
         if not force and is_graded(root, assignment, student, fingerprint(folder)):
             run.skipped.append(student)

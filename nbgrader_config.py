@@ -28,7 +28,8 @@ c.CapCells.max_notebook_chars = 10_000_000     # all of a notebook's cells
 
 # Feedback: never show the hidden part of a test cell.
 c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
-# ... and carry no active content from students (scripts, event handlers, javascript: links).
+# ... carry no active content from students (scripts, event handlers, javascript: links), and
+# read well offline: math pre-rendered (no MathJax from a CDN), report lines wrapped.
 c.GenerateFeedback.exporter_class = "grader.grading.feedback.FeedbackExporter"
 c.ClearHiddenTests.enforce_metadata = False
 

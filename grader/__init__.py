@@ -37,7 +37,7 @@ def _run(name, namespace, public_only):
     return run_checks(name, student, ref, public_only=public_only), student
 
 
-def check(name):
+def check(name: str) -> None:
     """Run the public checks for `name`. Passes quietly with a one-line summary, or raises
     CheckFailed with the report. While autograding it does nothing: the hidden part of the
     cell grades everything, and a failing self-check must not stop it."""
@@ -56,7 +56,7 @@ def check(name):
     return None
 
 
-def grade(name):
+def grade(name: str) -> float:
     """Run every check for `name` against the notebook's definition; print the report and
     return the points (the cell's partial credit). Never raises for a wrong answer.
 

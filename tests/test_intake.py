@@ -20,7 +20,7 @@ from grader.grading.sanitize import NOTES_TITLE
 from grader.instructor.autograde import fingerprint
 from grader.instructor.cohort import student_notebook
 from grader.instructor.demo import nbgrader, scores
-from tests.conftest import COHORT
+from tests.helpers import COHORT
 
 A = "activations"
 FULL = {"test_sigmoid": 5.0, "test_sigmoid_grad": 4.0, "test_softmax": 6.0, "test_log_softmax": 6.0}
@@ -155,6 +155,7 @@ def files_under(folder):
     return sorted(os.path.relpath(os.path.join(d, f), folder) for d, _, fs in os.walk(folder) for f in fs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["by_nbgrader", "by_front_end"])
 def test_everyone_else_is_untouched_and_every_attacker_has_a_score(fixture, request):
     root, before, proc, _ = request.getfixturevalue(fixture)
@@ -168,6 +169,7 @@ def test_everyone_else_is_untouched_and_every_attacker_has_a_score(fixture, requ
     assert proc.returncode == 1, "a refused submission is a failure to grade"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["by_nbgrader", "by_front_end"])
 @pytest.mark.parametrize("student", sorted(ATTACKS))
 def test_each_attacker_is_told_what_was_left_out_and_why(fixture, student, request):
@@ -183,6 +185,7 @@ def test_each_attacker_is_told_what_was_left_out_and_why(fixture, student, reque
     assert "<img src=x" not in html, "a file name is shown, never rendered"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", ["by_nbgrader", "by_front_end"])
 def test_nothing_from_outside_a_students_folder_is_copied_and_nothing_is_lost(fixture, request):
     root = request.getfixturevalue(fixture)[0]
@@ -209,12 +212,14 @@ def test_nothing_from_outside_a_students_folder_is_copied_and_nothing_is_lost(fi
     assert not os.path.islink(os.path.join(root, "submitted", "ada"))
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_names_each_refused_id_and_its_reason(by_nbgrader):
     _, _, proc, feedback = by_nbgrader
     for student, reason in REFUSED.items():
         assert f"Not graded: student id {student!r} {reason}" in proc.stderr, student
 
 
+@pytest.mark.slow
 def test_the_front_end_summarises_left_out_files_and_refused_ids(by_front_end):
     root, _, proc, again = by_front_end
     out = proc.stdout
@@ -230,6 +235,7 @@ def test_the_front_end_summarises_left_out_files_and_refused_ids(by_front_end):
     assert scores(root, A)["stark"] == FULL
 
 
+@pytest.mark.slow
 def test_both_front_ends_give_the_same_grades(by_nbgrader, by_front_end):
     plain = {s: cells for s, cells in scores(by_nbgrader[0], A).items() if s not in REFUSED}
     assert plain == scores(by_front_end[0], A)

@@ -6,7 +6,13 @@ code; calls return `grader.engine.submission.Outcome`) and `ref` (torch's answer
 and is usually parametrised over cases ordered from smallest to largest, so the first
 failing case the runner reports is the smallest. A check earns its points only when every
 case passes. The runner (grader.engine.runner) provides the fixtures and turns outcomes into points.
+
+The `graded` marks are the one place a cell's points are written: a cell is worth the sum of
+its checks' points (`cell_points`); the notebooks' test-cell metadata and README's Points
+table are made from them by `python -m grader release` (grader.instructor.release).
 """
+import dataclasses
+import importlib
 import math
 
 import numpy as np
@@ -17,12 +23,45 @@ from grader.engine.compare import assert_close, assert_untouched
 CATEGORIES = ("values", "options", "stability", "gradient", "contract")
 
 
-def graded(api, points, category, public=False):
+def graded(api: str, points: float, category: str, public: bool = False):
     """Mark a check: `api` it grades, `points` it is worth, its `category`; `public` checks
     also run in the student's self-check (`grader.check`)."""
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
     return pytest.mark.graded(api=api, points=points, category=category, public=public)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradedCheck:
+    """A check as its `graded` mark and docstring declare it."""
+
+    api: str
+    name: str             # the test function
+    points: float
+    category: str
+    public: bool
+    description: str      # the docstring's first line
+
+
+def graded_checks(assignment: str) -> list[GradedCheck]:
+    """The checks of an assignment's suite, in the order the suite defines them."""
+    suite = importlib.import_module(f"grader.suites.{assignment}")
+    found = []
+    for name, fn in vars(suite).items():
+        for mark in getattr(fn, "pytestmark", []) if name.startswith("test_") else []:
+            if mark.name == "graded":
+                kw = mark.kwargs
+                found.append(GradedCheck(kw["api"], name, float(kw["points"]), kw["category"],
+                                         bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0]))
+    return found
+
+
+def cell_points(assignment: str) -> dict[str, float]:
+    """{API name: what its graded cell `test_<name>` is worth}: its checks' points added up."""
+    points = {}
+    for check in graded_checks(assignment):
+        points[check.api] = points.get(check.api, 0.0) + check.points
+    return points
 
 
 def matches_torch(student_fn, ref_fn, *args):

@@ -2,7 +2,6 @@
 # settings are restored from the gradebook (a solution cell), and the cells graded as usual.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
 CELL_NBGRADER = {"sigmoid": {"grade": True, "points": 10}}
 EXPECTED_NOTES = ["The grading settings of cell `sigmoid` were changed"]
 

@@ -2,7 +2,6 @@
 # points (and unlocked): the test cell is restored from the gradebook and graded, 6 points.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
 CELL_NBGRADER = {"test_softmax": {"solution": True, "grade": True, "points": 0, "locked": False}}
 EXPECTED_NOTES = ["The grading settings of cell `test_softmax` were changed"]
 

@@ -26,6 +26,7 @@ from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
 from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, NOT_RUN, nbgrader_meta
 from grader.grading.feedback import SafeOutputs
+from grader.grading.figures import cell_figures
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
 from grader.grading.sanitize import (
@@ -155,15 +156,16 @@ class ScoreFromRecords(NbGraderPreprocessor):
             recorded=bool(record), notes=notes, errors=errors,
             timed_out_calls=sum(o.timed_out for o in record.values() if o.api == name)).to_json()
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        *(nbformat.from_dict(out) for out in cell_figures(result)),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=cell.get("execution_count"))]
 
 
-def torch_answer(name: str, args: tuple, kwargs: dict) -> np.ndarray:
+def torch_answer(name: str, args: tuple, kwargs: dict, part: str = "") -> np.ndarray:
     """A reference the bank lacks, computed with torch here on the trusted side (imported only
     then: torch takes seconds to import)."""
     from grader import reference
-    return reference.answer(name, args, kwargs)
+    return reference.answer(name, args, kwargs, part)
 
 
 def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:

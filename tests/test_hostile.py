@@ -7,8 +7,10 @@ import hashlib
 import os
 import shutil
 
+import nbformat
 import pytest
 
+from grader.grading.sanitize import NOTES_TITLE
 from grader.instructor.cohort import build_submissions, cohort_setting, expected_scores
 from grader.instructor.demo import nbgrader, scores
 from tests.helpers import HOSTILE, cell_outputs_text
@@ -23,9 +25,9 @@ c.SandboxedKernelManager.process_limit = 64
 """
 
 
-def expected_reasons(student):
+def expected_reasons(student, setting="EXPECTED_REASONS", default=None):
     with open(os.path.join(HOSTILE, student, "activations.py")) as f:
-        return cohort_setting(f.read(), "EXPECTED_REASONS", {})
+        return cohort_setting(f.read(), setting, {} if default is None else default)
 
 
 def tree_hashes(root, skip=()):
@@ -81,6 +83,10 @@ def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
     text = cell_outputs_text(root, "activations", student)
     for grade_id, reason in expected_reasons(student).items():
         assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
+    nb = nbformat.read(os.path.join(root, "autograded", student, "activations", "activations.ipynb"), as_version=4)
+    notes = nb.cells[0].source if nb.cells[0].source.startswith(NOTES_TITLE) else ""
+    for note in expected_reasons(student, "EXPECTED_NOTES", []):
+        assert note in notes, (note, notes)
 
 
 @pytest.mark.slow

@@ -17,8 +17,8 @@ from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, Execute,
-    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute,
+    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteKernelspec,
     SaveAutoGrades)
 from traitlets import Integer
 
@@ -30,6 +30,8 @@ from grader.grading.figures import cell_figures
 from grader.grading.sandbox import SandboxUnavailable
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
+from grader.grading.sanitize import (
+    CapCells, DeduplicateIdsSafely, NoteLeftOutFiles, OverwriteCellsFromGradebook, WriteNotes)
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
 EXECUTION_TAGS = {"skip-execution", "raises-exception"}
@@ -270,7 +272,10 @@ def _error_output(ename, evalue):
 
 
 # The pipelines (nbgrader's defaults with the kit's steps added; see nbgrader_config.py).
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
+# Sanitize: nbgrader's steps, made to restore or neutralise edited cells instead of failing
+# (grader/grading/sanitize.py), then the notes on what was changed or left out.
+SANITIZE = [ClearOutput, CapCells, DeduplicateIdsSafely, OverwriteKernelspec, OverwriteCellsFromGradebook,
+            NeutraliseTags, CheckCellMetadata, NoteLeftOutFiles, WriteNotes]
 AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG

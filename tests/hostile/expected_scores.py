@@ -28,6 +28,9 @@ EXPECTED_SCORES = {
     "seterr": {},   # right (if naive) code in a notebook that set np.seterr(all="raise")
     # a syntax error in the sigmoid cell
     "syntax": {"test_sigmoid": 0, "test_sigmoid_grad": 0},
+    # right answers in notebooks whose cells a student pasted twice, duplicated, added, or re-tagged
+    # (tests/test_intake.py has the attacks through files and student ids)
+    "paster": {}, "twin": {}, "adder": {}, "promoter": {}, "retagger": {},
     # calls torch and scipy instead of implementing
     "torcher": {"test_sigmoid": 0, "test_softmax": 0},
     # tries every way out of the sandbox (chroot, umount, pivot_root, /proc, fds, ptrace, writes)

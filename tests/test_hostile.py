@@ -13,6 +13,7 @@ import pytest
 from grader.grading.sanitize import NOTES_TITLE
 from grader.instructor.cohort import build_submissions, cohort_setting, expected_scores
 from grader.instructor.demo import nbgrader, scores
+from grader.suites import cell_points
 from tests.helpers import HOSTILE, cell_outputs_text
 
 # Small limits, so that the memory, /tmp, disk, fork and thread bombs end fast; the hostile
@@ -119,7 +120,7 @@ def test_nothing_outside_the_attackers_folders_changed(attacked):
 def test_a_victim_graded_after_every_attacker_keeps_full_marks(attacked):
     root = attacked[0]
     assert scores(root, "activations")["zvictim"] == scores(root, "activations")["ada"]
-    assert sum(scores(root, "activations")["zvictim"].values()) == 21
+    assert sum(scores(root, "activations")["zvictim"].values()) == sum(cell_points("activations").values())
 
 
 @pytest.mark.slow

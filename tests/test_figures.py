@@ -50,6 +50,15 @@ def test_a_wrong_optimizer_gets_its_path_with_the_step_where_it_leaves_torchs():
     assert len(figures) == 1 and _png(figures[0]).startswith(b"\x89PNG")
 
 
+def test_inputs_and_answers_beyond_what_an_axis_can_span_are_left_out_not_a_crash():
+    # relu on [-inf, -1.5e308, ..., 1.5e308, inf] (test_relu_edges): x * (x > 0) is NaN at -inf
+    namespace = dict(solution_namespace("activations"), relu=lambda x: x * (x > 0))
+    result = _judge("activations", ["relu"], namespace)["relu"]
+    assert result.score < result.max_score
+    figures = cell_figures(result)
+    assert len(figures) == 1 and _png(figures[0]).startswith(b"\x89PNG")
+
+
 def test_no_picture_without_two_answers_to_compare():
     namespace = dict(solution_namespace("activations"), sigmoid=lambda x: 1 / 0)   # raises on every call
     result = _judge("activations", ["sigmoid"], namespace)["sigmoid"]

@@ -80,19 +80,29 @@ def _elementwise(outcome, want):
     return bool(outcome.args) and isinstance(outcome.args[0], np.ndarray) and np.shape(outcome.args[0]) == want.shape
 
 
+DRAWABLE = 1e300   # larger values are left out: an axis spanning -1.5e308..1.5e308 overflows (a singular transform)
+
+
 def _finite(a):
-    return np.where(np.isfinite(a), a, np.nan)
+    """The values a plot can show; NaN (left out) for NaN, infinities and |a| > DRAWABLE."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(a) <= DRAWABLE, a, np.nan)
+
+
+def _error(got, want):
+    with np.errstate(invalid="ignore", over="ignore"):   # inf - inf: NaN, left out
+        return got - want
 
 
 def _curve(left, right, x, got, want):
-    x, got, want = x.ravel(), got.ravel(), want.ravel()
+    x, got, want = _finite(x.ravel()), got.ravel(), want.ravel()
     order = np.argsort(x, kind="stable")[:MAX_POINTS]
     x, got, want = x[order], got[order], want[order]
     left.plot(x, _finite(want), "o-", color=TORCH, ms=3, lw=1, label="torch")
     left.plot(x, _finite(got), "x--", color=STUDENT, ms=4, lw=1, label="yours")
     _mark_nonfinite(left, x, got)
     left.set_xlabel("input value", fontsize=8)
-    right.plot(x, _finite(got - want), "x-", color=STUDENT, ms=4, lw=1)
+    right.plot(x, _finite(_error(got, want)), "x-", color=STUDENT, ms=4, lw=1)
     right.axhline(0, color="grey", lw=0.5)
     right.set_xlabel("input value", fontsize=8)
     _title(right, "yours - torch")
@@ -111,7 +121,7 @@ def _elements(left, right, got, want):
         left.plot(i, _finite(got), "x", color=STUDENT, ms=5, label="yours")
         left.set_xlabel("element (flattened)", fontsize=8)
     _mark_nonfinite(left, i, got)
-    right.bar(i, _finite(got - want), color=STUDENT)
+    right.bar(i, _finite(_error(got, want)), color=STUDENT)
     right.axhline(0, color="grey", lw=0.5)
     _title(right, "yours - torch")
 

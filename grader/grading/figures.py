@@ -14,6 +14,7 @@ kilobytes per picture; drawing one takes a few tens of milliseconds.
 """
 import base64
 import io
+import logging
 
 import numpy as np
 
@@ -24,6 +25,7 @@ MAX_PER_CELL = 1          # pictures per graded cell: the first failing case of 
 MAX_POINTS = 400          # elements drawn per answer (the smallest failing case is usually tiny)
 SIZE, DPI = (7.0, 2.3), 64
 TORCH, STUDENT = "#1f77b4", "#d62728"
+log = logging.getLogger(__name__)
 
 
 def cell_figures(result: GradeResult) -> list[dict]:
@@ -34,7 +36,11 @@ def cell_figures(result: GradeResult) -> list[dict]:
         failure = next((f for f in check.failures if drawable(f)), None)
         if failure is None:
             continue
-        png = draw(failure, f"{check.name} [{failure.case}]")
+        try:
+            png = draw(failure, f"{check.name} [{failure.case}]")
+        except Exception as exc:   # a picture is a courtesy: it must never cost a grade
+            log.warning("No picture for %s [%s]: %s: %s", check.name, failure.case, type(exc).__name__, exc)
+            continue
         outputs.append({"output_type": "display_data", "metadata": {},
                         "data": {"image/png": base64.b64encode(png).decode(),
                                  "text/plain": f"<picture of {check.name} [{failure.case}]: torch vs your answer>"}})

@@ -8,6 +8,7 @@ what the outputs are. Here the score of every `test_<name>` cell comes from
 and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
 tampered graders and dead kernels all end in a score computed here, with a reason.
 """
+import os
 import re
 import time
 
@@ -23,10 +24,13 @@ from traitlets import Integer
 
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
-from grader.grading.cells import nbgrader_meta
-from grader.grading.feedback import SafeOutputs
+from grader.engine.inputs import Inputs
+from grader.engine.plan import PLAN_FILE, make_plan, write_plan
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
+from grader.grading.cells import nbgrader_meta
+from grader.grading.feedback import SafeOutputs
+from grader.grading.secret import load_secret
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
 EXECUTION_TAGS = {"skip-execution", "raises-exception"}
@@ -43,6 +47,40 @@ class NeutraliseTags(NbGraderPreprocessor):
                 self.log.warning("Removed execution tags %s from cell %d", sorted(set(tags) - set(kept)), index)
             cell.metadata.tags = kept
         return cell, resources
+
+
+def student_inputs(config, resources) -> Inputs:
+    """The secret inputs of the student whose notebook is being graded (SecretError if the
+    course has no secret: never public ones)."""
+    nbgrader = resources["nbgrader"]
+    return Inputs.secret(load_secret(config), nbgrader["student"], nbgrader["assignment"])
+
+
+class WritePlan(NbGraderPreprocessor):
+    """Before execution: write the student's call plan (every call the checks make, with this
+    student's secret inputs; grader.engine.plan) beside the notebook, where the grading
+    kernel's `grade()` reads it. It holds no reference and no secret."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        if assignment in ASSIGNMENTS:
+            start = time.perf_counter()
+            plan = make_plan(student_inputs(self.config, resources), list(ASSIGNMENTS[assignment]))
+            write_plan(os.path.join(resources["metadata"]["path"], PLAN_FILE), assignment, plan)
+            self.log.info("Wrote the grading plan (%d calls) in %.0f ms", sum(map(len, plan.values())),
+                          1000 * (time.perf_counter() - start))
+        return nb, resources
+
+
+class RemovePlan(NbGraderPreprocessor):
+    """After execution: remove the plan, so that autograded/ keeps nothing but the notebook."""
+
+    def preprocess(self, nb, resources):
+        try:
+            os.remove(os.path.join(resources["metadata"]["path"], PLAN_FILE))
+        except FileNotFoundError:
+            pass
+        return nb, resources
 
 
 class ExecuteSurvivingDeath(Execute):
@@ -112,9 +150,11 @@ class ExecuteSurvivingDeath(Execute):
 
 
 class ScoreFromRecords(NbGraderPreprocessor):
-    """Score each `test_<name>` cell by re-judging its recorded answers here, and make the
-    cell's outputs the report plus the score (so nothing the kernel wrote can change it). All
-    the notebook's cells are judged in one pytest session."""
+    """Score each `test_<name>` cell by re-judging its recorded answers here, on the student's
+    own secret inputs, against torch's answers computed here, and make the cell's outputs the
+    report plus the score (so nothing the kernel wrote can change it). All the notebook's cells
+    are judged in one pytest session. A record made for other inputs (another student's, or
+    forged at home) answers none of the calls the checks make: every check scores 0."""
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
@@ -128,12 +168,10 @@ class ScoreFromRecords(NbGraderPreprocessor):
                 cells[name] = (cell, *take_record(cell, name))
         if not cells:
             return nb, resources
-        ref = References.for_assignment(assignment, trusted=True)
-        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref)
-        if ref.misses:   # computed with torch here, so right, but the shipped bank is stale
-            self.log.warning("The reference bank of %s lacks %d of its references (computed with torch "
-                             "instead; students' self-checks cannot check those cases): run "
-                             "`python -m grader bank`. First: %s", assignment, len(ref.misses), next(iter(ref.misses)))
+        inputs = student_inputs(self.config, resources)
+        ref = References(trusted=True)   # torch, here: no bank holds a student's secret inputs
+        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref,
+                        inputs=inputs)
         for name, (cell, record, notes) in cells.items():
             self._score(cell, name, record, notes, results[name])
         return nb, resources
@@ -236,7 +274,7 @@ def _error_output(ename, evalue):
 
 # The pipelines (nbgrader's defaults with the kit's steps added; see nbgrader_config.py).
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
-AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
+AUTOGRADE = [WritePlan, ExecuteSurvivingDeath, RemovePlan, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
              LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
 # outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).

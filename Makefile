@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # nbgrader runs `alembic` and `jupyter` from PATH: put the venv's scripts first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup system system-tests demo test release bank
+.PHONY: setup system system-tests demo test test-fast release bank
 setup: $(VENV)/.installed
 
 # Debian packages: bubblewrap for the grading sandbox; chromium and postgresql for the tests.
@@ -27,6 +27,11 @@ demo: setup system
 
 test: setup system-tests
 	$(PY) -m pytest
+
+# The unit tests of the engine, the suites and the catalogue (no nbgrader, JupyterLab,
+# Chromium or venvs: those tests are marked slow): under 2 minutes.
+test-fast: setup system
+	$(PY) -m pytest -m "not slow"
 
 # Maintainers: regenerate release/ from source/, and the torch reference bank.
 release: setup

@@ -20,7 +20,8 @@ c.LimitOutput.max_lines = 300
 
 # Feedback: never show the hidden part of a test cell.
 c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
-# ... and carry no active content from students (scripts, event handlers, javascript: links).
+# ... carry no active content from students (scripts, event handlers, javascript: links), and
+# read well offline: math pre-rendered (no MathJax from a CDN), report lines wrapped.
 c.GenerateFeedback.exporter_class = "grader.grading.feedback.FeedbackExporter"
 c.ClearHiddenTests.enforce_metadata = False
 

@@ -25,7 +25,7 @@ import time
 import nbformat
 
 from grader.exercises import ASSIGNMENTS
-from grader.instructor.cohort import build_submissions, cohort_setting, helper_code
+from grader.instructor.cohort import EXPECTED_FILE, build_submissions, expected_scores, expected_table, helper_code
 from grader.instructor.demo import REPO, DemoError, fresh_folder, make_course, run_module, scores
 from grader.grading.cells import graded_test_cells, nbgrader_meta
 
@@ -117,32 +117,38 @@ TARGETS = {"serial": 1.3, "jobs2": 0.6}   # issue 9: at most this many times the
 # ---------------------------------------------------------------- the cohort and the courses
 
 def student_code(index, assignment):
-    """(kind, origin, code) of student number `index` (from 0) in `assignment`: kinds cycle
-    correct, buggy, hostile; within a kind, students cycle through its sources."""
+    """(kind, origin, code, expected) of student number `index` (from 0) in `assignment`: kinds
+    cycle correct, buggy, hostile; within a kind, students cycle through its sources. `expected`
+    is the student's entry for the cohort's expected-scores table (cells that lose points)."""
     kind, n = KINDS[index % 3], index // 3
     written = [d for d in {"correct": CORRECT, "buggy": BUGGY, "hostile": HOSTILE}[kind]
                if os.path.isfile(os.path.join(d, f"{assignment}.py"))]
+    cells = {f"test_{name}" for name in ASSIGNMENTS[assignment]}
     if written:
-        path = os.path.join(written[n % len(written)], f"{assignment}.py")
+        folder = written[n % len(written)]
+        path = os.path.join(folder, f"{assignment}.py")
+        listed = expected_table(os.path.dirname(folder)).get(os.path.basename(folder), {})
         with open(path) as f:
-            return kind, os.path.relpath(path, REPO), f.read()
+            return (kind, os.path.relpath(path, REPO), f.read(),
+                    {g: points for g, points in listed.items() if g in cells})
     base = os.path.join(CORRECT[n % len(CORRECT)], f"{assignment}.py")
     extra = DERIVED[n % len(DERIVED)]
-    return kind, f"{extra} + {os.path.relpath(base, REPO)}", derived_hostile(extra, base, assignment)
+    return (kind, f"{extra} + {os.path.relpath(base, REPO)}", *derived_hostile(extra, base, assignment))
 
 
 def derived_hostile(extra, base, assignment):
     """A correct cohort file `base` turned hostile: the `extra` wraps every API definition,
-    or (`exiter`) the last solution cell ends the kernel. EXPECTED_SCORES follow."""
+    or (`exiter`) the last solution cell ends the kernel. Returns the code and its expected-
+    scores entry (full marks, but for the exiter's last cell)."""
     with open(base) as f:
         source = f.read()
     names = list(ASSIGNMENTS[assignment])
-    settings = {"EXPECTED_SCORES": cohort_setting(source, "EXPECTED_SCORES", {})}
+    settings, expected = {}, {}
     lines = source.splitlines()
     if extra == "exiter":
         # The last API name's cell comes last in each notebook: everything before it is graded.
         settings["CELL_SOURCE"] = {names[-1]: "import os\nos._exit(3)"}
-        settings["EXPECTED_SCORES"][f"test_{names[-1]}"] = 0
+        expected[f"test_{names[-1]}"] = 0
         prelude = ""
     else:
         prelude = WRAPPER.strip() + "\n\n\n" + EXTRAS[extra].strip() + "\n\n\n"
@@ -152,19 +158,25 @@ def derived_hostile(extra, base, assignment):
                 lines.insert(start - 1, "@_hostile")
     body = "\n\n\n".join(code for _, code in helper_code("\n".join(lines)))   # without base's settings
     return (f"# hostile ({extra}), derived from {os.path.relpath(base, REPO)}\n"
-            + "".join(f"{k} = {v!r}\n" for k, v in settings.items()) + "\n\n" + prelude + body + "\n")
+            + "".join(f"{k} = {v!r}\n" for k, v in settings.items()) + "\n\n" + prelude + body + "\n",
+            expected)
 
 
 def write_cohort(cohort, students, assignments):
-    """Write cohort/<student>/<assignment>.py; returns {student: kind} and {(student, a): origin}."""
-    kinds, origins = {}, {}
+    """Write cohort/<student>/<assignment>.py and the cohort's expected-scores table; returns
+    {student: kind} and {(student, a): origin}."""
+    kinds, origins, table = {}, {}, {}
     for i in range(students):
         student = f"s{i + 1:03d}"
         os.makedirs(os.path.join(cohort, student))
         for assignment in assignments:
-            kinds[student], origins[student, assignment], code = student_code(i, assignment)
+            kinds[student], origins[student, assignment], code, expected = student_code(i, assignment)
+            table.setdefault(student, {}).update(expected)
             with open(os.path.join(cohort, student, f"{assignment}.py"), "w") as f:
                 f.write(code)
+    with open(os.path.join(cohort, EXPECTED_FILE), "w") as f:
+        f.write(f"# The scores the kit must award (bench/autograde.py): cells not listed get full marks\n"
+                f"# if the student's file defines the name, else 0.\nEXPECTED_SCORES = {table!r}\n")
     return kinds, origins
 
 
@@ -228,11 +240,12 @@ def grade(out, mode, assignments, jobs):
 def check(root, out, assignments, kinds):
     """What the gradebook holds: {"graded", "missing", "errored", "wrong", "below_full": [..],
     "scores": {(student, a): {grade_id: score}}}. `wrong` differs from the cohort file's
-    EXPECTED_SCORES; `below_full` are correct students without full marks."""
+    cohort's expected scores; `below_full` are correct students without full marks."""
     result = {k: [] for k in ("graded", "missing", "errored", "wrong", "below_full")}
     result["scores"] = {}
     for assignment in assignments:
         got = scores(root, assignment)
+        expected_all = expected_scores(os.path.join(out, "cohort"), assignment)
         release = nbformat.read(os.path.join(root, "release", assignment, f"{assignment}.ipynb"), as_version=4)
         full = {g: cell.metadata.nbgrader["points"] for g, cell in graded_test_cells(release).items()}
         for student in kinds:
@@ -246,8 +259,7 @@ def check(root, out, assignments, kinds):
                 continue
             result["graded"].append(key)
             result["scores"][key] = got[student]
-            with open(os.path.join(out, "cohort", student, f"{assignment}.py")) as f:
-                expected = cohort_setting(f.read(), "EXPECTED_SCORES", None)
+            expected = expected_all.get(student)
             if expected is not None and not same(got[student], expected):
                 result["wrong"].append(key)
             if kinds[student] == "correct" and not same(got[student], full):
@@ -285,7 +297,7 @@ def report(modes, timings, checks, assignments, submissions, jobs):
         line = (f"{label[mode]:18}graded {len(c['graded'])}/{submissions}, missing {len(c['missing'])}, "
                 f"errored {len(c['errored'])}")
         if mode != "floor":
-            line += (f", not EXPECTED_SCORES {len(c['wrong'])}, "
+            line += (f", not the expected scores {len(c['wrong'])}, "
                      f"correct students below full marks {len(c['below_full'])}")
             problems += [(mode, what, key) for what in ("missing", "errored", "wrong", "below_full")
                          for key in c[what]]

@@ -43,7 +43,7 @@ def measure(assignment, students):
         write_plan(os.path.join(folder, "plan.npz"), assignment, plan)
         _, plan = read_plan(os.path.join(folder, "plan.npz"))
         t2 = time.perf_counter()
-        ref = References(trusted=True)
+        ref = References(trusted=True, compute=reference.answer)
         for calls in plan.values():
             live = LiveSubmission(perfect, time_limit=None)
             live.answer(calls)

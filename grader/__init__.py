@@ -11,10 +11,10 @@ import sys
 
 from grader.exercises import assignment_of
 from grader.engine.bank import References
-from grader.engine.cases import suite_checks
 from grader.engine.plan import PLAN_FILE, PlanError, read_plan
 from grader.engine.runner import run_checks
 from grader.engine.submission import RECORD_MIME, LiveSubmission
+from grader.suites import graded_checks
 
 # Seconds that one graded cell may spend in the student's code (each call also has 2 s).
 CELL_BUDGET = 20.0
@@ -39,7 +39,7 @@ def _run(name, namespace, public_only):
     return run_checks(name, student, ref, public_only=public_only), student
 
 
-def check(name):
+def check(name: str) -> None:
     """Run the public checks for `name`. Passes quietly with a one-line summary, or raises
     CheckFailed with the report. While autograding it does nothing: the hidden part of the
     cell grades everything, and a failing self-check must not stop it."""
@@ -58,7 +58,7 @@ def check(name):
     return None
 
 
-def grade(name):
+def grade(name: str) -> float:
     """The hidden part of a test cell.
 
     While autograding: call the notebook's `name` on every call of this student's grading plan
@@ -75,7 +75,7 @@ def grade(name):
         return _answer_plan(name, namespace)
     result, _ = _run(name, namespace, public_only=True)
     print(result.report())
-    hidden = [c for c in suite_checks(assignment_of(name)) if c.api == name and not c.public]
+    hidden = [c for c in graded_checks(assignment_of(name)) if c.api == name and not c.public]
     if hidden:
         points = sum(c.points for c in hidden)
         print(f"{len(hidden)} hidden check{'s' * (len(hidden) != 1)} ({points:g} points) run after you "

@@ -16,11 +16,11 @@ def cmd_bank(args):
 
 
 def cmd_release(args):
-    from grader.exercises import ASSIGNMENTS
-    from grader.instructor.demo import nbgrader
-    for assignment in ASSIGNMENTS:
-        nbgrader(".", "generate_assignment", assignment, "--force")
-        print(f"release/{assignment} generated from source/{assignment}")
+    from grader.instructor import release
+    try:
+        release.main(".")
+    except release.ReleaseError as exc:
+        raise SystemExit(f"error: {exc}")
 
 
 def cmd_demo(args):
@@ -63,6 +63,14 @@ def cmd_autograde(args):
     return autograde.main(args)
 
 
+def cmd_student_wheel(args):
+    from grader.instructor import student_wheel
+    try:
+        student_wheel.main(args.out)
+    except student_wheel.WheelError as exc:
+        raise SystemExit(f"error: {exc}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -70,7 +78,8 @@ def main(argv=None):
     p.add_argument("assignments", nargs="*", help="assignments (default: all)")
     p.add_argument("--check", action="store_true", help="only verify the stored bank against live torch")
     p.set_defaults(run=cmd_bank)
-    p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
+    p = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment), "
+                       "with every test cell's points and README's Points tables taken from the suites")
     p.set_defaults(run=cmd_release)
     p = sub.add_parser("demo", help="release, autograde the demo cohort, write feedback and reports")
     p.add_argument("--root", default=None,
@@ -101,8 +110,17 @@ def main(argv=None):
     p.add_argument("--root", default=".", help="course root (default: current folder)")
     p.add_argument("--out", help="output folder (default: reports/ in the course root)")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("student-wheel", help="build the students' wheel: the kit without grader/instructor/")
+    p.add_argument("--out", default="dist", help="folder for the wheel (default: dist)")
+    p.set_defaults(run=cmd_student_wheel)
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("grader.instructor"):
+            raise
+        raise SystemExit(f"error: `python -m grader {args.command}` is an instructor's tool, which the "
+                         "students' wheel leaves out; install the kit itself (pip install -e '.[grading]')")
 
 
 if __name__ == "__main__":

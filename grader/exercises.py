@@ -31,11 +31,11 @@ ASSIGNMENTS = {
 STATEFUL = {"SGD", "Adam"}
 
 
-def is_stateful(name):
+def is_stateful(name: str) -> bool:
     return name in STATEFUL
 
 
-def assignment_of(name):
+def assignment_of(name: str) -> str:
     """The assignment that defines API name `name` (e.g. "softmax" -> "activations")."""
     for assignment, names in ASSIGNMENTS.items():
         if name in names:
@@ -43,7 +43,7 @@ def assignment_of(name):
     raise KeyError(f"`{name}` is not part of any assignment's API")
 
 
-def parameter_names(name, count):
+def parameter_names(name: str, count: int) -> list[str]:
     """Labels for the first `count` positional arguments of API name `name`."""
     try:
         known = ASSIGNMENTS[assignment_of(name)][name]

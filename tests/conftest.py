@@ -1,30 +1,26 @@
 """Shared fixtures: a course folder with the release generated (and the demo cohort autograded
-in it), and the instructor's solutions."""
+in it). Shared helpers are in tests/helpers.py (test modules never import each other).
+
+Test tiers: `make test-fast` runs `pytest -m "not slow"`: the unit tests of the engine, the
+suites and the catalogue. A test that runs nbgrader, JupyterLab, Chromium or a fresh venv is
+marked `slow`; one that uses the nbgrader course fixtures without the mark stops the run."""
 import os
 
-import nbformat
 import pytest
 
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.cohort import build_submissions
-from grader.instructor.demo import REPO, make_course, nbgrader
-from grader.instructor.notebook import solution_code
+from grader.instructor.demo import make_course, nbgrader
+from tests.helpers import COHORT
 
-COHORT = os.path.join(REPO, "demo", "cohort")
-
-
-def source_notebook(assignment):
-    return nbformat.read(os.path.join(REPO, "source", assignment, f"{assignment}.ipynb"), as_version=4)
+NBGRADER_FIXTURES = {"course", "graded"}
 
 
-def solution_namespace(assignment):
-    """The instructor's solution cells of `assignment`, executed: {name: object}."""
-    namespace = {}
-    exec("import numpy as np\n" + solution_code(source_notebook(assignment)), namespace)
-    return namespace
-
-
-COHORT = os.path.join(REPO, "demo", "cohort")
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items if NBGRADER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests run nbgrader but are not marked slow: " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +45,3 @@ def graded(course):
             nbgrader(course, "autograde", assignment, "--force")
             nbgrader(course, "generate_feedback", assignment, "--force")
     return course
-
-
-def cell_outputs_text(root, assignment, student):
-    """{grade_id: all text output} of a student's autograded notebook."""
-    nb = nbformat.read(os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb"), as_version=4)
-    return {c.metadata.get("nbgrader", {}).get("grade_id"): "".join(
-        o.get("text", "") + o.get("evalue", "") for o in c.get("outputs", [])) for c in nb.cells}

@@ -12,8 +12,10 @@ import pytest
 
 from grader.instructor.autograde import DONE_MARKER
 from grader.instructor.demo import nbgrader, scores
-from tests.conftest import cell_outputs_text
+from tests.helpers import cell_outputs_text
 from tests.postgres import running_postgres
+
+pytestmark = pytest.mark.slow   # the real nbgrader, kernels and PostgreSQL
 
 IGNORED = shutil.ignore_patterns("autograded", "feedback", "reports", "logs")
 

@@ -11,7 +11,7 @@ from grader.engine.runner import run_checks
 from grader.engine.submission import LiveSubmission
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.bank import MAX_ULPS, ulps, verify
-from tests.conftest import solution_namespace
+from tests.helpers import solution_namespace
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -34,7 +34,8 @@ def test_call_keys_distinguish_dtype_shape_values_and_options():
 
 
 def test_references_are_named_by_check_case_and_call():
-    refs = bank.References(live=True)
+    from grader import reference
+    refs = bank.References(live=True, compute=reference.answer)
     case = refs.case("test_softmax_values", "float64[2]")
     x = np.array([0.0, 1000.0])
     case.softmax(x), case.softmax(x + 1), refs.case("test_softmax_axis", "").softmax(x)
@@ -46,11 +47,13 @@ def test_references_are_named_by_check_case_and_call():
 def test_a_miss_is_computed_with_torch_and_remembered():
     x = np.array([0.0, 1000.0])
     key = bank.case_key("test_softmax_values", "a", "softmax")
-    refs = bank.References({})
+    from grader import reference
+    refs = bank.References({}, compute=reference.answer)
     assert refs.case("test_softmax_values", "a").softmax(x).tolist() == [0.0, 1.0]
     assert list(refs.misses) == [key] and "has no reference" in refs.misses[key]
     # a reference made for other inputs is never served for these: a miss too
-    refs = bank.References({key: bank.Reference(bank.call_key("softmax", (x + 1,)), np.array([0.5, 0.5]))})
+    refs = bank.References({key: bank.Reference(bank.call_key("softmax", (x + 1,)), np.array([0.5, 0.5]))},
+                           compute=reference.answer)
     assert refs.case("test_softmax_values", "a").softmax(x).tolist() == [0.0, 1.0]
     assert "other inputs" in refs.misses[key]
     # and one made for them is served as stored, with no miss
@@ -87,8 +90,8 @@ def test_without_torch_a_missing_reference_is_a_case_not_checked_and_costs_nothi
     report = result.report()
     assert "internal grader error" not in report
     assert "1 of 6 case(s) not checked here (no point lost): [float32-2d]" in report
-    assert "torch is not installed here" in report and "has no reference for this case" in report
-    assert result.summary()["checks"][0]["unchecked_cases"] == ["float32-2d"]
+    assert "torch is not available here" in report and "has no reference for this case" in report
+    assert result.summary().checks[0].unchecked_cases == ["float32-2d"]
     # a wrong answer still fails on the cases that can be checked
     wrong = dict(solution_namespace("activations"), softmax=lambda x, axis=-1: x)
     result = run_checks("softmax", LiveSubmission(wrong), bank.References(_without(stored, lacking)),

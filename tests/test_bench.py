@@ -6,8 +6,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from bench.autograde import TRIVIAL_TEST, build, student_code
-from grader.instructor.cohort import cohort_setting
+from bench.autograde import TRIVIAL_TEST, build, student_code, write_cohort
+from grader.instructor.cohort import cohort_setting, expected_scores
 from grader.grading.cells import graded_test_cells, nbgrader_meta, solution_cells
 
 
@@ -23,6 +23,7 @@ def submitted(out, course, student, assignment="activations"):
                          as_version=4)
 
 
+@pytest.mark.slow
 def test_kinds_cycle_and_each_kind_cycles_through_its_sources(bench):
     _, kinds, origins = bench
     assert kinds == {"s001": "correct", "s002": "buggy", "s003": "hostile"}
@@ -33,6 +34,7 @@ def test_kinds_cycle_and_each_kind_cycles_through_its_sources(bench):
     assert origins["s003", "activations"] == "tests/hostile/exiter/activations.py"
 
 
+@pytest.mark.slow
 def test_floor_test_cells_hold_only_a_trivial_assert_and_nothing_imports_the_grader(bench):
     out = bench[0]
     with open(os.path.join(out, "floor", "nbgrader_config.py")) as f:
@@ -52,6 +54,7 @@ def test_floor_test_cells_hold_only_a_trivial_assert_and_nothing_imports_the_gra
     assert graded_test_cells(source)["test_softmax"].source == TRIVIAL_TEST.format(name="softmax")
 
 
+@pytest.mark.slow
 def test_kit_and_floor_submissions_share_their_solution_cells(bench):
     out, kinds, _ = bench
     for student in kinds:
@@ -72,7 +75,7 @@ def test_derived_hostile_students_answer_right_and_misbehave(capfd):
     """Losses and optimizers have no hand-written hostile files: correct code plus extras."""
     logits = np.random.default_rng(0).normal(size=(4, 3))
     targets = np.array([0, 2, 1, 2])
-    kind, origin, code = student_code(2, "losses")
+    kind, origin, code, _ = student_code(2, "losses")
     assert (kind, origin) == ("hostile", "noisy + demo/cohort/ada/losses.py")
     with open(os.path.join(os.path.dirname(__file__), "..", "demo", "cohort", "ada", "losses.py")) as f:
         ada = run_code(f.read())
@@ -80,15 +83,25 @@ def test_derived_hostile_students_answer_right_and_misbehave(capfd):
     out, err = capfd.readouterr()
     assert "warning: still debugging" in err and out.count("debug") >= 1000
 
-    kind, origin, code = student_code(14, "losses")
+    kind, origin, code, _ = student_code(14, "losses")
     assert origin == "liar + demo/cohort/ben/losses.py"
     lie = run_code(code)["nll_loss"](logits, targets, None, "none")
     assert np.array_equal(np.asarray(lie), np.asarray(ada["nll_loss"](logits, targets, None, "none")))
     assert (lie == 12345).all()
 
-    code = student_code(5, "optimizers")[2]   # the exiter: its last solution cell ends the kernel
+    _, _, code, expected = student_code(5, "optimizers")   # the exiter: its last solution cell ends the kernel
     assert cohort_setting(code, "CELL_SOURCE", {}) == {"Adam": "import os\nos._exit(3)"}
-    assert cohort_setting(code, "EXPECTED_SCORES", {}) == {"test_SGD": 8, "test_Adam": 0}
+    assert expected == {"test_Adam": 0}
+
+
+def test_the_bench_cohort_has_one_expected_scores_table(tmp_path):
+    kinds, _ = write_cohort(str(tmp_path), 6, ["activations", "optimizers"])
+    table = expected_scores(str(tmp_path), "optimizers")
+    assert set(table) == set(kinds)
+    assert table["s001"] == {"test_SGD": 8, "test_Adam": 8}    # correct (ada)
+    assert table["s002"] == {"test_SGD": 7, "test_Adam": 7}    # buggy (dee), from demo/cohort's table
+    assert table["s006"] == {"test_SGD": 8, "test_Adam": 0}    # the derived exiter
+    assert expected_scores(str(tmp_path), "activations")["s003"]["test_log_softmax"] == 0   # tests/hostile's exiter
 
 
 @pytest.mark.parametrize("args", [["--out", "{precious}"], ["--modes", "floor,fast"], ["--students", "0"]])

@@ -7,12 +7,11 @@ import importlib
 import pytest
 
 from grader.exercises import ASSIGNMENTS
-from grader.engine.bank import References
 from grader.engine.mistakes import CATALOGUE
 from grader.grading.cells import graded_test_cells
 from grader.engine.runner import run_checks
 from grader.engine.submission import LiveSubmission
-from tests.conftest import solution_namespace, source_notebook
+from tests.helpers import solution_namespace, source_notebook, trusted_references
 
 NAMES = [(a, n) for a, names in ASSIGNMENTS.items() for n in names]
 for assignment in ASSIGNMENTS:
@@ -24,7 +23,7 @@ MISTAKES_BY_ASSIGNMENT = {a: [m.values[0] for m in MISTAKES if m.values[0].api i
 
 
 def grade_with(assignment, name, namespace):
-    return run_checks(name, LiveSubmission(namespace), References.for_assignment(assignment))
+    return run_checks(name, LiveSubmission(namespace), trusted_references(assignment))
 
 
 @pytest.mark.parametrize("assignment, name", NAMES)
@@ -43,7 +42,8 @@ def test_each_known_mistake_fails_exactly_its_checks_and_is_named(mistake):
     failed = {c.name for c in result.checks if not c.passed}
     assert failed == set(mistake.fails), result.report()
     assert not any(c.internal_errors for c in result.checks), result.report()
-    assert mistake.line() in result.mistakes, result.report()
+    assert mistake.finding in result.mistakes, result.report()
+    assert mistake.line() in result.report()
 
 
 @pytest.mark.parametrize("assignment, name", NAMES)
@@ -64,7 +64,7 @@ def test_notebook_has_one_test_cell_per_name_worth_its_checks_points(assignment)
 
 def test_public_checks_are_a_subset_and_run_alone():
     assignment, name = NAMES[0]
-    public = run_checks(name, LiveSubmission(solution_namespace(assignment)), References.for_assignment(assignment),
+    public = run_checks(name, LiveSubmission(solution_namespace(assignment)), trusted_references(assignment),
                         public_only=True)
     assert public.checks and all(c.public for c in public.checks)
     assert len(public.checks) < len(grade_with(assignment, name, solution_namespace(assignment)).checks)
@@ -82,7 +82,7 @@ def test_judging_all_apis_at_once_gives_each_apis_own_result(assignment):
     # What the autograder does with a notebook's cells (one pytest session): every API keeps its
     # own student, checks, score and report, exactly as when judged alone.
     from grader.engine.runner import judge
-    ref = References.for_assignment(assignment)
+    ref = trusted_references(assignment)
     wrong = {m.api: m for m in MISTAKES_BY_ASSIGNMENT[assignment]}   # one known mistake per API
     students = {name: LiveSubmission(dict(solution_namespace(assignment), **(
         {name: wrong[name].implementation} if name in wrong else {}))) for name in ASSIGNMENTS[assignment]}

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from grader.engine.compare import Mismatch, assert_close, assert_untouched, differences, show, tolerance
-from grader.engine.submission import Outcome
+from grader.engine.submission import Outcome, Problem
 
 
 def outcome(value, *args, api="softmax", **fields):
@@ -68,7 +68,7 @@ def test_shape_dtype_and_missing_answers_are_explained():
     with pytest.raises(Mismatch, match="dtype: expected floating point numbers like float64, got int64"):
         assert_close(outcome(np.zeros((3, 4), np.int64)), want)
     with pytest.raises(Mismatch, match="raised ValueError: boom"):
-        assert_close(outcome(None, problem="raised ValueError: boom"), want)
+        assert_close(outcome(None, problem="raised ValueError: boom", kind=Problem.RAISED, error="ValueError"), want)
 
 
 def test_the_call_is_written_as_a_student_would_write_it():

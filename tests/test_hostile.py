@@ -8,13 +8,15 @@ import sys
 
 import pytest
 
-from grader.instructor.cohort import build_submissions
+from grader.instructor.cohort import build_submissions, cohort_setting, expected_scores
 from grader.instructor.demo import nbgrader, scores
 from grader.grading.sandbox import UNSHARE, mount_script, unavailable_reason
-from tests.conftest import REPO, cell_outputs_text
-from tests.test_end_to_end import expected
+from tests.helpers import HOSTILE, cell_outputs_text
 
-HOSTILE = os.path.join(REPO, "tests", "hostile")
+
+def expected_reasons(student):
+    with open(os.path.join(HOSTILE, student, "activations.py")) as f:
+        return cohort_setting(f.read(), "EXPECTED_REASONS", {})
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,7 @@ def attacked(graded, tmp_path_factory):
     return root, before, students, proc
 
 
+@pytest.mark.slow
 def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
     root, before, students, proc = attacked
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -39,16 +42,17 @@ def test_the_batch_finishes_and_earlier_grades_are_untouched(attacked):
         assert after[student] == cells, student
 
 
-@pytest.mark.parametrize("student", sorted(expected("activations", cohort=HOSTILE)))
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(expected_scores(HOSTILE, "activations")))
 def test_each_hostile_submission_gets_its_score_and_reason(attacked, student):
     root = attacked[0]
-    assert scores(root, "activations")[student] == pytest.approx(expected("activations", cohort=HOSTILE)[student])
+    assert scores(root, "activations")[student] == pytest.approx(expected_scores(HOSTILE, "activations")[student])
     text = cell_outputs_text(root, "activations", student)
-    reasons = expected("activations", "EXPECTED_REASONS", cohort=HOSTILE, default={})[student]
-    for grade_id, reason in reasons.items():
+    for grade_id, reason in expected_reasons(student).items():
         assert reason in text[grade_id], (grade_id, text[grade_id][-1500:])
 
 
+@pytest.mark.slow
 def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(attacked):
     root, _, students, _ = attacked
     for student in students:
@@ -58,6 +62,7 @@ def test_feedback_for_hostile_submissions_is_short_and_hides_the_hidden_tests(at
         assert len(html) < 1_500_000, student
 
 
+@pytest.mark.slow
 def test_outputs_are_capped(attacked):
     path = os.path.join(attacked[0], "autograded", "flood", "activations", "activations.ipynb")
     assert os.path.getsize(path) < 1_000_000
@@ -95,6 +100,7 @@ def test_the_sandbox_shows_the_kernel_only_its_own_folder(tmp_path):
     assert (root / "gradebook.db").read_text() == "grades"
 
 
+@pytest.mark.slow
 def test_feedback_and_the_class_report_run_no_script_of_a_student(attacked):
     """The scripter put active content in every place a student can (tests/hostile/scripter):
     opened in Chromium, neither its feedback page nor the class report runs any of it."""

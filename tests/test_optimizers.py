@@ -7,8 +7,9 @@ import pytest
 
 from grader.engine import driver
 from grader.engine.compare import Mismatch, assert_raises, assert_trajectory_close, assert_updated_in_place
-from grader.engine.mistakes import CATALOGUE, NOT_IN_PLACE, line
-from grader.engine.submission import LiveSubmission, Outcome, ReplayedSubmission, decode_record
+from grader.engine.findings import Finding
+from grader.engine.mistakes import CATALOGUE, NOT_IN_PLACE
+from grader.engine.submission import LiveSubmission, Outcome, Problem, ReplayedSubmission, decode_record
 from grader.suites import optimizers as suite
 
 
@@ -100,7 +101,7 @@ def test_a_run_is_recorded_with_its_in_place_updates_and_replayed(capfd):
     refused = live.Adam(PARAMS, (0.5,), GRADS, None)
     assert capfd.readouterr().err == "" and got.printed == len("step\n") * 3
     assert got.mutated == ("params[0]", "params[1]") and got.value.shape == (3, 4)
-    assert refused.problem.startswith("raised ValueError: no (at line")
+    assert refused.problem.startswith("raised ValueError: no (at line") and refused.error == "ValueError"
     replay = ReplayedSubmission(decode_record(json.loads(json.dumps(live.encode()))))
     again = replay.SGD(PARAMS, (0.5,), GRADS, None)
     assert np.array_equal(again.value, got.value) and again.mutated == got.mutated
@@ -137,7 +138,8 @@ def test_params_must_change_in_place_where_torchs_changed():
     with pytest.raises(Mismatch) as err:
         assert_updated_in_place(run_outcome(want, mutated=("params[0]",)), want)
     assert "did not update params[1] in place" in str(err.value)
-    assert str(err.value).endswith(line(*NOT_IN_PLACE))
+    assert str(err.value).endswith(Finding(*NOT_IN_PLACE).line())
+    assert err.value.findings == (Finding(*NOT_IN_PLACE),)
     unmoved = want.copy()
     unmoved[:, 2:] = [3.0, 4.0]     # torch left params[1] alone: nothing to update in place
     assert_updated_in_place(run_outcome(unmoved, mutated=("params[0]",)), unmoved)
@@ -145,14 +147,20 @@ def test_params_must_change_in_place_where_torchs_changed():
 
 def test_a_required_exception_is_checked_and_its_absence_named():
     mistake = ("accepted bad options", "raise ValueError")
-    assert_raises(run_outcome(None, problem="raised ValueError: no (at line 3: ...)"), "ValueError", "why")
+    raised = dict(kind=Problem.RAISED, error="ValueError")
+    assert_raises(run_outcome(None, problem="raised ValueError: no (at line 3: ...)", **raised), "ValueError", "why")
+    assert_raises(run_outcome(None, problem="reworded: any words", **raised), "ValueError", "why")
     with pytest.raises(Mismatch) as err:
         assert_raises(run_outcome(np.zeros((3, 4))), "ValueError", "why", mistake)
     assert "torch raises ValueError here (why); this ran without error" in str(err.value)
-    assert str(err.value).endswith(line(*mistake))
+    assert str(err.value).endswith(Finding(*mistake).line())
     with pytest.raises(Mismatch) as err:
-        assert_raises(run_outcome(None, problem="raised TypeError: x"), "ValueError", "why", mistake)
-    assert "Likely mistake" not in str(err.value)
+        assert_raises(run_outcome(None, problem="raised TypeError: x", kind=Problem.RAISED, error="TypeError"),
+                      "ValueError", "why", mistake)
+    assert "Likely mistake" not in str(err.value) and err.value.findings == ()
+    with pytest.raises(Mismatch):   # a name that merely starts like the expected one is not it
+        assert_raises(run_outcome(None, problem="raised ValueErrorish: x", kind=Problem.RAISED,
+                                  error="ValueErrorish"), "ValueError", "why")
 
 
 def test_torch_optimizers_behind_the_student_api_reproduce_the_known_traces():

@@ -20,7 +20,10 @@ from grader.instructor.bank import MAX_ULPS
 from grader.instructor.demo import REPO
 from grader.instructor.notebook import solution_code
 from tests.browser import artifact
-from tests.conftest import source_notebook
+from tests.helpers import source_notebook
+
+# Subprocesses with a fresh numpy and torch at every level: the full suite's, not make test-fast's.
+pytestmark = pytest.mark.slow
 
 PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "portability_probe.py")
 

@@ -26,8 +26,10 @@ from grader.instructor.demo import REPO, scores
 from grader.grading.cells import graded_test_cells
 from grader.grading.pipeline import short_error
 from tests.browser import block_network, chromium_page, file_url, screenshot
+from grader.engine.summary import CellSummary
+from grader.instructor.cohort import expected_scores
+from tests.helpers import COHORT
 from tests.synthetic_class import make_class
-from tests.test_end_to_end import expected_scores
 
 ASSIGNMENT = "activations"     # the assignment the demo cohort's broken submissions are in
 
@@ -38,7 +40,8 @@ def autograded(root, student):
 
 
 def summaries(root, student):
-    return {g: c["metadata"]["grader"] for g, c in graded_test_cells(autograded(root, student)).items()}
+    return {g: CellSummary.from_json(c["metadata"]["grader"])
+            for g, c in graded_test_cells(autograded(root, student)).items()}
 
 
 def feedback_text(root, student):
@@ -48,6 +51,7 @@ def feedback_text(root, student):
 
 # --- per-student feedback ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_feedback_has_every_cells_score_report_and_mistakes_but_no_hidden_tests_or_tracebacks(graded):
     points = {g: c["metadata"]["nbgrader"]["points"] for g, c in graded_test_cells(autograded(graded, "ada")).items()}
     for student, cells in scores(graded, ASSIGNMENT).items():
@@ -55,15 +59,16 @@ def test_feedback_has_every_cells_score_report_and_mistakes_but_no_hidden_tests_
         for grade_id, score in cells.items():
             summary = summaries(graded, student)[grade_id]
             assert f"Score: {float(score)} / {float(points[grade_id])}" in text, (student, grade_id)
-            assert f"{summary['api']}: {score:g} / {points[grade_id]:g} points" in text, (student, grade_id)
-            for line in summary["mistakes"]:
-                assert line in text, (student, line)
+            assert f"{summary.api}: {score:g} / {points[grade_id]:g} points" in text, (student, grade_id)
+            for finding in summary.mistakes:
+                assert finding.line() in text, (student, finding)
         for hidden in ("BEGIN HIDDEN TESTS", "from grader import grade", 'grade("'):
             assert hidden not in text, (student, hidden)
         assert "Traceback (most recent call last)" not in text, student
         assert "\x1b[" not in text and "---->" not in text, student
 
 
+@pytest.mark.slow
 def test_errors_in_solution_and_figure_cells_are_one_line_in_feedback(graded):
     hal = feedback_text(graded, "hal")
     # the solution cell (a debugging line run before sigmoid existed) and the figure cell
@@ -93,13 +98,16 @@ def test_short_error_points_at_the_students_line():
     assert short_error({"ename": "E", "evalue": "x" * 2000, "traceback": []}, max_chars=10) == "E: " + "x" * 10
 
 
+@pytest.mark.slow
 def test_test_cells_record_errors_and_timed_out_calls_for_reports(graded):
     hal, ivy = summaries(graded, "hal"), summaries(graded, "ivy")
-    assert hal["test_softmax"]["timed_out_calls"] == 5 and hal["test_softmax"]["errors"] == []
-    assert hal["test_log_softmax"]["timed_out_calls"] == 0
-    assert ivy["test_softmax"]["errors"] == ["DeadKernelError"] and not ivy["test_softmax"]["recorded"]
-    assert ivy["test_log_softmax"]["errors"] == ["NotRun"]
-    assert ivy["test_sigmoid"]["errors"] == [] and ivy["test_sigmoid"]["recorded"]
+    assert hal["test_softmax"].timed_out_calls == 5 and hal["test_softmax"].errors == []
+    assert hal["test_log_softmax"].timed_out_calls == 0
+    assert ivy["test_softmax"].errors == ["DeadKernelError"] and not ivy["test_softmax"].recorded
+    assert ivy["test_log_softmax"].errors == ["NotRun"]
+    assert ivy["test_sigmoid"].errors == [] and ivy["test_sigmoid"].recorded
+    raw = graded_test_cells(autograded(graded, "dee"))["test_softmax"]["metadata"]["grader"]
+    assert raw["version"] == 2 and raw["mistakes"][0]["name"] == "normalised over axis 0 instead of the `axis` argument"
 
 
 # --- the class report on the demo cohort ---------------------------------------------------
@@ -114,12 +122,13 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
     html_path, csv_path = demo_report
     assert (html_path, csv_path) == (os.path.join(graded, "reports", f"{ASSIGNMENT}.html"),
                                      os.path.join(graded, "reports", f"{ASSIGNMENT}-scores.csv"))
     rows = {row["student_id"]: row for row in read_csv(csv_path)}
-    expected = expected_scores(ASSIGNMENT)
+    expected = expected_scores(COHORT, ASSIGNMENT)
     assert set(rows) == set(expected)
     for student, cells in expected.items():
         row = rows[student]
@@ -128,9 +137,10 @@ def test_csv_has_one_row_per_student_with_gradebook_scores(graded, demo_report):
         assert float(row["total"]) == sum(cells.values()), student
 
 
+@pytest.mark.slow
 def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, demo_report):
     data = report.collect(graded, ASSIGNMENT)
-    mistakes = {report._split_mistake(line)[0]: students for line, _, students in report.frequent_mistakes(data)}
+    mistakes = {finding.name: students for finding, _, students in report.frequent_mistakes(data)}
     assert mistakes["normalised over axis 0 instead of the `axis` argument"] == ["dee"]
     assert mistakes["tanh(x) is not the logistic sigmoid"] == ["fay"]
     events = report.incidents(data)
@@ -138,7 +148,7 @@ def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, de
         ("hal", "sigmoid (solution cell)", "error"), ("hal", "cell 10", "error"),   # and the figure cell
         ("hal", "test_softmax", "time-out"),
         ("ivy", "test_softmax", "crash"), ("ivy", "test_log_softmax", "crash")}
-    rates = {check["name"]: (passed, n) for _, check, passed, n in report.check_pass_rates(data)}
+    rates = {check.name: (passed, n) for _, check, passed, n in report.check_pass_rates(data)}
     assert rates["test_sigmoid_extremes"] == (5, 9)    # ada, ben, dee, gus, ivy
     page = open(demo_report[0]).read()
     assert "5 call(s) of the student&#x27;s code timed out" in page
@@ -146,6 +156,7 @@ def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, de
     assert "9 submission(s) in the gradebook" in page
 
 
+@pytest.mark.slow
 def test_report_page_is_self_contained(demo_report):
     page = open(demo_report[0]).read()
     assert "<script" not in page and "<link" not in page and "@import" not in page
@@ -177,6 +188,7 @@ def check_in_browser(path, picture):
     return text
 
 
+@pytest.mark.slow
 def test_demo_report_renders_in_chromium(demo_report):
     text = check_in_browser(demo_report[0], "class-report-demo")
     assert "Class report: activations" in text
@@ -185,6 +197,7 @@ def test_demo_report_renders_in_chromium(demo_report):
 
 # --- the command line ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_command_prints_where_it_wrote(graded, tmp_path, capsys):
     assert main(["report", ASSIGNMENT, "--root", graded, "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out == (f"class report: {tmp_path / 'activations.html'}\n"
@@ -192,6 +205,7 @@ def test_report_command_prints_where_it_wrote(graded, tmp_path, capsys):
     assert (tmp_path / "activations.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_bad_requests_get_one_clear_line_and_a_nonzero_exit(graded, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader", "report", "convolutions"], cwd=graded,
                           capture_output=True, text=True)
@@ -222,6 +236,7 @@ def big_class(graded, tmp_path_factory):
     return root, expected, paths, time.monotonic() - start
 
 
+@pytest.mark.slow
 def test_big_class_csv_is_ready_for_a_gradebook_import(big_class):
     root, expected, (_, csv_path), seconds = big_class
     rows = read_csv(csv_path)
@@ -236,29 +251,32 @@ def test_big_class_csv_is_ready_for_a_gradebook_import(big_class):
     assert seconds < 60, f"the report for 200 students took {seconds:.0f} s"
 
 
+@pytest.mark.slow
 def test_big_class_counts_match_what_each_student_got(big_class):
     root, expected, _, _ = big_class
     data = report.collect(root, ASSIGNMENT)
-    have = {s: cells for s, cells in expected.items() if s != "s007"}   # s007's notebook is missing
-    want = collections.Counter(line for cells in have.values() for line in
-                               {m for summary in cells.values() for m in summary["mistakes"]})
+    have = {s: {g: CellSummary.from_json(summary) for g, summary in cells.items()}
+            for s, cells in expected.items() if s != "s007"}   # s007's notebook is missing
+    want = collections.Counter(finding for cells in have.values() for finding in
+                               {m for summary in cells.values() for m in summary.mistakes})
     got = report.frequent_mistakes(data)
-    assert {line: len(students) for line, _, students in got} == want
+    assert {finding: len(students) for finding, _, students in got} == want
     assert [len(s) for _, _, s in got] == sorted(want.values(), reverse=True)
-    for line, _, students in got:
+    for finding, _, students in got:
         assert students == sorted(students)
-        assert all(any(line in summary["mistakes"] for summary in have[s].values()) for s in students)
+        assert all(any(finding in summary.mistakes for summary in have[s].values()) for s in students)
     for cell, check, passed, n in report.check_pass_rates(data):
         assert n == len(have)
-        assert passed == sum(c["passed"] for cells in have.values() for c in cells[cell]["checks"]
-                             if c["name"] == check["name"])
+        assert passed == sum(c.passed for cells in have.values() for c in cells[cell].checks
+                             if c.name == check.name)
     events = report.incidents(data)
     assert ("s007", "", "missing") in {e[:3] for e in events}
     assert ("s013", "test_log_softmax", "time-out") in {e[:3] for e in events}
-    died = {s for s, cells in have.items() if "DeadKernelError" in cells["test_softmax"].get("errors", [])}
+    died = {s for s, cells in have.items() if "DeadKernelError" in cells["test_softmax"].errors}
     assert died and died == {s for s, cell, kind, _ in events if cell == "test_softmax" and kind == "crash"}
 
 
+@pytest.mark.slow
 def test_big_class_report_renders_in_chromium(big_class):
     root, expected, (html_path, _), _ = big_class
     text = check_in_browser(html_path, "class-report-200")

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from grader.engine.bank import References, call_key, load_bank
-from grader.engine.cases import suite_checks
 from grader.engine.driver import drive
 from grader.engine.inputs import Inputs
 from grader.engine.mistakes import CATALOGUE
@@ -24,13 +23,20 @@ from grader.engine.runner import judge
 from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_record
 from grader.exercises import ASSIGNMENTS, is_stateful
 from grader.grading.secret import CourseSecret, SecretError
-from grader.instructor.cohort import build_submissions, cohort_setting
-from grader.instructor.demo import nbgrader, scores
-from tests.conftest import COHORT, REPO, solution_namespace
+from grader.instructor.cohort import build_submissions, expected_scores
+from grader.instructor.demo import REPO, nbgrader, scores
+from grader.suites import graded_checks
+from tests.helpers import COHORT, solution_namespace
 
 SECRET = bytes.fromhex("5ec7e7" * 10 + "00")
 for _assignment in ASSIGNMENTS:
     importlib.import_module(f"grader.suites.{_assignment}")   # registers its mistakes
+
+
+def torch_references():
+    """The trusted side's references for secret inputs: torch, for every call."""
+    from grader import reference
+    return References(trusted=True, compute=reference.answer)
 
 
 def secret_of(seed):
@@ -40,12 +46,12 @@ def secret_of(seed):
 # --- fairness and discrimination over seeds --------------------------------------------
 
 def cohort_namespace(student, assignment):
-    """A demo student's code, executed, and the scores the cohort file says it must get."""
+    """A demo student's code, executed, and the scores the cohort's table says it must get."""
     with open(os.path.join(COHORT, student, f"{assignment}.py")) as f:
         source = f.read()
     namespace = {}
     exec(compile(source, f"{student}/{assignment}.py", "exec"), namespace)
-    return namespace, cohort_setting(source, "EXPECTED_SCORES", {})
+    return namespace, expected_scores(COHORT, assignment)[student]
 
 
 def upcast(fn):
@@ -78,7 +84,7 @@ PLAIN_COHORT = ("dee", "eli")
 def seed_problems(assignment, seed):
     """Everything that breaks fairness or discrimination on one seed, as readable lines."""
     inputs = Inputs.secret(secret_of(seed), f"student{seed}", assignment)
-    ref = References(trusted=True)   # live torch, shared by every student of this seed
+    ref = torch_references()   # live torch, shared by every student of this seed
     names = list(ASSIGNMENTS[assignment])
     problems = []
     for style, namespace in correct_styles(assignment).items():
@@ -173,26 +179,26 @@ def test_the_kernel_answers_its_plan_and_the_judge_scores_it_the_same_twice(assi
     reports = []
     for _ in range(2):
         results = judge({n: ReplayedSubmission(decode_record(records[n])) for n in names},
-                        References(trusted=True), inputs=inputs)
+                        torch_references(), inputs=inputs)
         assert all(r.score == r.max_score for r in results.values()), [r.report() for r in results.values()]
         reports.append([results[n].report() for n in names])
     assert reports[0] == reports[1]
     # the same record judged for another student (replayed) earns nothing
     for name, result in judge({n: ReplayedSubmission(decode_record(records[n])) for n in names},
-                              References(trusted=True), inputs=Inputs.secret(SECRET, "ben", assignment)).items():
+                              torch_references(), inputs=Inputs.secret(SECRET, "ben", assignment)).items():
         assert result.score == 0, result.report()
 
 
 def test_a_wrong_answer_is_reported_on_the_students_own_inputs():
     inputs = Inputs.secret(SECRET, "ada", "activations")
     wrong = dict(solution_namespace("activations"), softmax=CATALOGUE["softmax"][0].implementation)
-    result = judge({"softmax": LiveSubmission(wrong)}, References(trusted=True), inputs=inputs)["softmax"]
+    result = judge({"softmax": LiveSubmission(wrong)}, torch_references(), inputs=inputs)["softmax"]
     report = result.report()
     assert "smallest failing case" in report and "expected (torch)" in report and "Likely mistake:" in report
     # the values shown are this student's: the failing case's input, drawn from their seed
     check = result.checks[0]
     case_id = check.failures[0][0]
-    (case,) = [c for info in suite_checks("activations") if info.name == check.name for c in info.cases
+    (case,) = [c for info in graded_checks("activations") if info.name == check.name for c in info.cases
                if c.id == case_id]
     x = case.arguments(inputs.rng(check.name, case_id), 1)[0]
     assert f"input x: float64 array of shape {x.shape}" in report and f"{x.ravel()[0]:.6f}"[:7] in report
@@ -204,8 +210,8 @@ def test_grade_at_home_runs_the_public_checks_and_counts_the_hidden_ones(capsys)
     namespace = solution_namespace("activations")
     exec("from grader import grade\npoints = grade('softmax')", namespace)
     out = capsys.readouterr().out
-    hidden = [c for c in suite_checks("activations") if c.api == "softmax" and not c.public]
-    public = [c for c in suite_checks("activations") if c.api == "softmax" and c.public]
+    hidden = [c for c in graded_checks("activations") if c.api == "softmax" and not c.public]
+    public = [c for c in graded_checks("activations") if c.api == "softmax" and c.public]
     assert "test_softmax_values" in out and "test_softmax_stability" not in out
     assert f"{len(hidden)} hidden checks ({sum(c.points for c in hidden):g} points) run after you submit" in out
     assert namespace["points"] == sum(c.points for c in public)
@@ -213,7 +219,7 @@ def test_grade_at_home_runs_the_public_checks_and_counts_the_hidden_ones(capsys)
 
 def test_the_public_bank_holds_only_the_public_checks():
     for assignment in ASSIGNMENTS:
-        public = {c.name for c in suite_checks(assignment) if c.public}
+        public = {c.name for c in graded_checks(assignment) if c.public}
         stored = load_bank(assignment)
         assert stored and {key.partition("[")[0].partition(" ")[0] for key in stored} <= public
 
@@ -225,10 +231,10 @@ def hidden_cases(assignment, students, secret=SECRET):
     perfect = LiveSubmission({n: getattr(reference, n) for n in ASSIGNMENTS[assignment]}, time_limit=None)
     for student in students:
         inputs = Inputs.secret(secret, student, assignment)
-        ref = References(trusted=True)
+        ref = torch_references()
         judge({n: perfect for n in ASSIGNMENTS[assignment]}, ref, inputs=inputs)
         arrays += [r.value for r in ref.asked.values()]
-        for check in suite_checks(assignment):
+        for check in graded_checks(assignment):
             for case in check.cases:
                 arrays += list(_arrays(case.draw(inputs.rng(check.name, case.id))))
     # 8 bytes or more, 3 distinct values or more: shorter or constant strings of bytes (all
@@ -334,7 +340,7 @@ def test_a_lookup_table_of_everything_shipped_earns_nothing(assignment):
     assert all(r.score == r.max_score for r in at_home.values()), [r.report() for r in at_home.values()]
     # ... and earns nothing on any student's inputs
     for who in ("ada", "ben"):
-        graded = judge({n: LiveSubmission(student) for n in names}, References(trusted=True),
+        graded = judge({n: LiveSubmission(student) for n in names}, torch_references(),
                        inputs=Inputs.secret(SECRET, who, assignment))
         assert all(r.score == 0 for r in graded.values()), {n: r.score for n, r in graded.items()}
 

@@ -1,7 +1,7 @@
 """The students' course environment: requirements-student.txt plus the kit's wheel, no torch.
 
-The test builds the kit's wheel, makes a fresh venv, installs the wheel (without its
-dependencies, as README says) and the kernel's packages from requirements-student.txt, and
+The test builds the students' wheel (`python -m grader student-wheel`: the kit without
+grader/instructor/), makes a fresh venv, installs the wheel (without its dependencies, as README says) and the kernel's packages from requirements-student.txt, and
 runs the released notebook's code cells there, in order, as a kernel would, with a demo
 student's solutions filled in: the public checks pass, or fail with the readable report.
 JupyterLab itself (nbgrader's Validate, how a failed check renders) is tested in the kit's
@@ -12,14 +12,15 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
+import zipfile
 
 import nbformat
 import pytest
 from packaging.requirements import Requirement
 
+from grader.instructor import student_wheel
 from grader.instructor.cohort import student_notebook
 from grader.instructor.demo import REPO
 from tests.browser import artifact
@@ -77,13 +78,7 @@ def student_python(tmp_path_factory):
     """The python of a fresh venv holding the kit's wheel and the kernel's requirements."""
     tmp = tmp_path_factory.mktemp("student-env")
     pip = [sys.executable, "-m", "pip"]
-    # Built from a copy of what the wheel is made of, so the build leaves nothing in the repo;
-    # with the kit's venv's setuptools where it has one (an isolated build downloads it: ~10 s).
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(os.path.join(REPO, name), tmp / name)
-    shutil.copytree(os.path.join(REPO, "grader"), tmp / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
-    run(*pip, "wheel", "--quiet", "--no-deps", *isolation, "-w", tmp / "dist", tmp)
+    run(sys.executable, "-m", "grader", "student-wheel", "--out", tmp / "dist", cwd=tmp)
     (wheel,) = (tmp / "dist").glob("dl_grader_kit-*.whl")
     run(sys.executable, "-m", "venv", "--without-pip", tmp / "venv")
     python = tmp / "venv" / "bin" / "python"
@@ -121,6 +116,7 @@ def cell_outcomes(lines):
     return out
 
 
+@pytest.mark.slow
 def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
     lines = run_release_notebook(student_python, tmp_path, "ada")
     assert "torch: not installed" in lines
@@ -137,6 +133,7 @@ def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
         json.dump({k: seconds for k, (seconds, _) in outcomes.items()}, f, indent=1)
 
 
+@pytest.mark.slow
 def test_release_notebook_check_fails_readably_without_torch(student_python, tmp_path):
     lines = run_release_notebook(student_python, tmp_path, "dee")   # softmax over axis 0
     outcomes = cell_outcomes(lines)
@@ -144,6 +141,36 @@ def test_release_notebook_check_fails_readably_without_torch(student_python, tmp
     assert [o[1] for k, o in outcomes.items() if k != "test_softmax"] == ["ok"] * 3
     assert any(line.startswith("Likely mistake: normalised over axis 0") for line in lines), lines
     assert "internal grader error" not in "\n".join(lines)
+
+
+def packages_in(wheel):
+    return {os.path.dirname(name) for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".py")}
+
+
+@pytest.mark.slow
+def test_the_students_wheel_leaves_out_the_instructors_tools_and_the_kits_own_keeps_them(tmp_path):
+    students = student_wheel.build(str(tmp_path / "students"))
+    assert packages_in(students) == {"grader", "grader/engine", "grader/grading", "grader/suites"}
+    assert {"grader/bank/activations.npz", "grader/__main__.py"} <= set(zipfile.ZipFile(students).namelist())
+    # The instructor's non-editable install (`pip install .`) is built from the same
+    # pyproject.toml, without leaving anything out:
+    kits = student_wheel.build(str(tmp_path / "kit"), leave_out=())
+    assert packages_in(kits) == packages_in(students) | {"grader/instructor"}
+    assert "grader/instructor/report.py" in zipfile.ZipFile(kits).namelist()
+    # ... and the editable install this test runs in has them
+    assert importlib.util.find_spec("grader.instructor.report") is not None
+    assert not os.path.exists(os.path.join(REPO, "build")), "the wheel builds leave nothing in the kit"
+
+
+@pytest.mark.slow
+def test_instructor_commands_in_the_students_environment_say_so_in_one_line(student_python, tmp_path):
+    proc = subprocess.run([student_python, "-m", "grader", "demo", "--root", str(tmp_path / "demo")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: `python -m grader demo` is an instructor's tool, which the students' wheel leaves out; "
+        "install the kit itself (pip install -e '.[grading]')"]
+    assert not (tmp_path / "demo").exists()
 
 
 def test_a_self_check_loads_no_third_party_pytest_plugin():

@@ -34,6 +34,8 @@ from grader.engine.runner import run_checks
 from grader.engine.submission import LiveSubmission
 from tests.browser import artifact, chromium, require_chromium, screenshot
 
+pytestmark = pytest.mark.slow   # JupyterLab and Chromium
+
 ASSIGNMENT = "activations"
 NOTEBOOK = f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
 

@@ -7,7 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_record, encode_record
+from grader.engine.submission import (RECORD_VERSION, LiveSubmission, Outcome, Problem, ReplayedSubmission,
+                                      decode_record, encode_record)
 
 
 def live(**functions):
@@ -41,10 +42,34 @@ def test_exceptions_timeouts_and_missing_definitions_become_problems():
                 pass
 
     student = live(boom=lambda x: 1 / 0, loops=loops, exits=lambda x: exit(3))
-    assert "raised ZeroDivisionError: division by zero" in student.boom(np.ones(1)).problem
-    assert student.loops(np.ones(1)).problem == "timed out: no answer within 0.5 s of CPU time"
-    assert "raised SystemExit" in student.exits(np.ones(1)).problem
-    assert student.absent(np.ones(1)).problem == "`absent` is not defined in the notebook"
+    boom = student.boom(np.ones(1))
+    assert "raised ZeroDivisionError: division by zero" in boom.problem
+    assert (boom.kind, boom.error, boom.ok, boom.timed_out) == (Problem.RAISED, "ZeroDivisionError", False, False)
+    looped = student.loops(np.ones(1))
+    assert looped.problem == "timed out: no answer within 0.5 s of CPU time"
+    assert looped.kind is Problem.TIMED_OUT and looped.timed_out and looped.error == ""
+    exited = student.exits(np.ones(1))
+    assert "raised SystemExit" in exited.problem and exited.error == "SystemExit"
+    absent = student.absent(np.ones(1))
+    assert absent.problem == "`absent` is not defined in the notebook" and absent.kind is Problem.NOT_DEFINED
+
+
+def test_a_used_up_budget_is_a_kind_of_time_out():
+    student = LiveSubmission({"f": lambda x: x}, budget=-1)
+    out = student.f(np.ones(1))
+    assert out.kind is Problem.BUDGET_USED_UP and out.timed_out and "time budget" in out.problem
+
+
+def test_the_kind_is_the_fact_and_the_words_are_free():
+    # Rewording a problem changes nothing a check or a report decides.
+    reworded = Outcome.failed("f", Problem.RAISED, "it blew up (ValueError)", error="ValueError")
+    assert not reworded.ok and not reworded.timed_out and reworded.error == "ValueError"
+    timed = Outcome.failed("f", Problem.TIMED_OUT, "slow")
+    assert timed.timed_out
+    with pytest.raises(ValueError):
+        Outcome("f", problem="a problem without a kind")
+    with pytest.raises(ValueError):
+        Outcome("f", kind=Problem.RAISED)
 
 
 def test_results_are_plain_arrays_even_when_the_returned_object_lies():
@@ -56,7 +81,9 @@ def test_results_are_plain_arrays_even_when_the_returned_object_lies():
                    listy=lambda x: [0.5, 0.25])
     assert type(student.liar(np.ones(3)).value) is np.ndarray
     assert "not numbers" in student.text(np.ones(1)).problem
+    assert student.text(np.ones(1)).kind is Problem.NOT_NUMBERS
     assert "returned None" in student.none(np.ones(1)).problem
+    assert student.none(np.ones(1)).kind is Problem.RETURNED_NONE
     assert student.listy(np.ones(2)).value.tolist() == [0.5, 0.25]
 
 
@@ -80,9 +107,10 @@ def test_a_record_replays_the_same_outcomes_in_the_same_order():
     replay = ReplayedSubmission(decode_record(payload))
     assert np.array_equal(replay.f(x).value, first.value)
     assert np.array_equal(replay.f(x).value, second.value)
-    assert replay.g(x).problem == failed.problem
+    again = replay.g(x)
+    assert (again.problem, again.kind, again.error) == (failed.problem, Problem.RAISED, "ZeroDivisionError")
     assert "no answer was recorded" in replay.f(x).problem            # a third call was never made
-    assert "no answer was recorded" in replay.f(x + 1).problem        # nor one with other inputs
+    assert replay.f(x + 1).kind is Problem.NOT_RECORDED               # nor one with other inputs
 
 
 def test_decoding_refuses_anything_but_numeric_arrays():
@@ -90,7 +118,7 @@ def test_decoding_refuses_anything_but_numeric_arrays():
     import io
     buf = io.BytesIO()
     np.save(buf, np.array(["a"]), allow_pickle=False)
-    bad = {"version": 1, "outcomes": {"k": {"api": "f", "value": base64.b64encode(buf.getvalue()).decode()}}}
+    bad = {"version": RECORD_VERSION, "outcomes": {"k": {"api": "f", "value": base64.b64encode(buf.getvalue()).decode()}}}
     with pytest.raises(ValueError):
         decode_record(bad)
     buf = io.BytesIO()
@@ -99,8 +127,20 @@ def test_decoding_refuses_anything_but_numeric_arrays():
     with pytest.raises(ValueError):
         decode_record(bad)
     with pytest.raises(ValueError):
-        decode_record({"version": 2})
-    assert encode_record({}) == {"version": 1, "outcomes": {}}
+        decode_record({"version": 99, "outcomes": {}})
+    assert encode_record({}) == {"version": 2, "outcomes": {}}
+
+
+def test_records_carry_the_problem_kind_and_refuse_what_is_not_one():
+    good = {"api": "f", "problem": "raised ValueError: no", "kind": "raised", "error": "ValueError"}
+    out = decode_record({"version": 2, "outcomes": {"k": good}})["k"]
+    assert (out.kind, out.error) == (Problem.RAISED, "ValueError")
+    for broken in ({**good, "kind": "exploded"}, {**good, "kind": None}, {**good, "problem": ""}):
+        with pytest.raises(ValueError):
+            decode_record({"version": 2, "outcomes": {"k": broken}})
+    # version 1 (no kinds; its problems would have to be re-read from their words) is refused
+    with pytest.raises(ValueError):
+        decode_record({"version": 1, "outcomes": {"k": {"api": "f", "problem": "raised ValueError: no"}}})
 
 
 def test_arrays_passed_by_keyword_are_copies_too():
@@ -198,7 +238,7 @@ def _npy(array, header_shape=None):
 
 
 def _record(**entry):
-    return {"version": 1, "outcomes": {"k#0": {"api": "sigmoid", **entry}}}
+    return {"version": RECORD_VERSION, "outcomes": {"k#0": {"api": "sigmoid", **entry}}}
 
 
 @pytest.mark.parametrize("bad, why", [
@@ -211,8 +251,10 @@ def _record(**entry):
     (_record(warnings=[[[["deep"]]]]), "not a short list of strings"),
     (_record(warnings=["w"] * 1000), "not a short list of strings"),
     (_record(printed="many"), "wrong type"),
-    ({"version": 1, "outcomes": ["x"]}, "no readable outcomes"),
-    ({"version": 1, "outcomes": {f"k#{i}": {"api": "f"} for i in range(20_001)}}, "no readable outcomes"),
+    ({"version": RECORD_VERSION, "outcomes": ["x"]}, "no readable outcomes"),
+    ({"version": RECORD_VERSION, "outcomes": {f"k#{i}": {"api": "f"} for i in range(20_001)}}, "no readable outcomes"),
+    (_record(problem="raised E", kind=["raised"]), "wrong type"),
+    (_record(problem="raised E", kind="raised", error=7), "wrong type"),
 ])
 def test_records_are_untrusted_input_refused_before_anything_big_is_made(bad, why):
     with pytest.raises(ValueError, match=why):
@@ -224,5 +266,5 @@ def test_a_record_over_the_size_cap_is_refused(monkeypatch):
     monkeypatch.setattr(submission, "MAX_RECORD_CHARS", 100)
     big = _npy(np.zeros(50))
     with pytest.raises(ValueError, match="too large"):
-        decode_record({"version": 1, "outcomes": {"a#0": {"api": "f", "value": big},
+        decode_record({"version": RECORD_VERSION, "outcomes": {"a#0": {"api": "f", "value": big},
                                                   "b#0": {"api": "f", "value": big}}})

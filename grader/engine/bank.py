@@ -13,27 +13,26 @@ bank`, which runs each suite against a perfect student with live torch and store
 reference asked for; `python -m grader bank --check` and the kit's tests rebuild it and
 report misses and any value more than a few ULPs from live torch.
 
-On a miss `References` computes the value with torch and notes the miss in `misses`. Where
-torch is not installed (a students' environment) it raises `ReferenceUnavailable`: the runner
-reports that case as not checked, which costs no point. On the trusted grading side
-(`trusted=True`) a reference can never be skipped: without torch the miss is an error.
+On a miss `References` asks the `compute` it was given for torch's answer and notes the miss in
+`misses`. The engine never imports torch itself: the trusted side hands in `compute`
+(grader.reference.answer, imported only on a miss). Without one (the student's kernel, where
+torch is absent or refused) a miss raises `ReferenceUnavailable`: the runner reports that case
+as not checked, which costs no point. On the trusted grading side (`trusted=True`) a reference
+can never be skipped: a miss that cannot be computed is an error.
 """
 import dataclasses
 import hashlib
-import importlib
 import os
+from collections.abc import Callable
 
 import numpy as np
-
-from grader.exercises import is_stateful
-from grader.engine.driver import drive
 
 # The public bank ships as package data beside the engine: grader/bank/<assignment>.npz.
 BANK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bank")
 _DIGESTS = "__digests__"   # the npz entry holding [[key, digest], ...]
 
 
-def call_key(name, args=(), kwargs=None):
+def call_key(name: str, args: tuple = (), kwargs: dict | None = None) -> str:
     """A short digest that identifies a call by its function name and exact arguments."""
     h = hashlib.sha256(name.encode())
     _feed(h, tuple(args))
@@ -63,7 +62,7 @@ def _feed(h, value):
         raise TypeError(f"cannot key an argument of type {type(value).__name__}")
 
 
-def case_key(check, case, api, n=0):
+def case_key(check: str, case: str, api: str, n: int = 0) -> str:
     """The bank's name for the `n`-th reference to `api` asked for by one case of a check."""
     return f"{check}[{case}] {api}#{n}" if case else f"{check} {api}#{n}"
 
@@ -74,11 +73,11 @@ class Reference:
     value: np.ndarray
 
 
-def bank_path(assignment):
+def bank_path(assignment: str) -> str:
     return os.path.join(BANK_DIR, f"{assignment}.npz")
 
 
-def load_bank(assignment, path=None) -> dict:
+def load_bank(assignment: str, path: str | None = None) -> dict:
     """{case key: Reference} for an assignment; empty if no bank has been built yet."""
     path = path or bank_path(assignment)
     if not os.path.exists(path):
@@ -87,7 +86,7 @@ def load_bank(assignment, path=None) -> dict:
         return {str(key): Reference(str(digest), npz[key]) for key, digest in npz[_DIGESTS]}
 
 
-def save_bank(assignment, bank: dict, path=None):
+def save_bank(assignment: str, bank: dict, path: str | None = None) -> None:
     path = path or bank_path(assignment)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     keys = sorted(bank)   # sorted: the same references give the same entries in the same order
@@ -104,29 +103,31 @@ class References:
     """Torch's answers for the checks: `ref.case(check, case)` is the `ref` one case sees,
     and `ref.softmax(x, axis=0)` there returns torch's answer as numpy.
 
-    Values come from `bank`; a miss is computed with live torch and noted in `misses` (key ->
-    why). With `live=True` every value is computed with torch (to build and verify the bank),
-    and `misses` still says which the bank could not have served. Without a bank
-    (`bank=None`: the secret inputs of one student, which no bank can hold) every value is
-    computed with torch and nothing is a miss. `asked` holds every reference served, as the
-    bank would store it; a call asked for again is served from there.
+    Values come from `bank`; a miss is answered by `compute(api, args, kwargs)` (torch's
+    answer: grader.reference.answer) and noted in `misses` (key -> why). With `live=True` every
+    value is computed (to build and verify the bank), and `misses` still says which the bank
+    could not have served. Without a bank (`bank=None`: the secret inputs of one student, which
+    no bank can hold) every value is computed and nothing is a miss. `asked` holds every
+    reference served, as the bank would store it; a call asked for again is served from there.
     """
 
-    def __init__(self, bank=None, live=False, trusted=False):
+    def __init__(self, bank: dict | None = None, live: bool = False, trusted: bool = False,
+                 compute: Callable | None = None):
         self.bank = bank
         self.live = live or bank is None
         self.trusted = trusted   # the grading side: a reference may not be skipped
+        self.compute = compute   # (api, args, kwargs) -> torch's answer; None in the student's kernel
         self.misses = {}         # case key -> why the bank could not serve it
         self.asked = {}          # case key -> Reference
 
     @classmethod
-    def for_assignment(cls, assignment, trusted=False):
-        return cls(load_bank(assignment), trusted=trusted)
+    def for_assignment(cls, assignment: str, trusted: bool = False, compute: Callable | None = None) -> "References":
+        return cls(load_bank(assignment), trusted=trusted, compute=compute)
 
-    def case(self, check, case):
+    def case(self, check: str, case: str) -> "CaseReferences":
         return CaseReferences(self, check, case)
 
-    def get(self, key, api, args, kwargs):
+    def get(self, key: str, api: str, args: tuple, kwargs: dict) -> np.ndarray:
         digest = call_key(api, args, kwargs)
         known = self.asked.get(key)
         if known is not None and known.digest == digest:
@@ -145,16 +146,12 @@ class References:
         return value.copy()
 
     def _compute(self, key, api, args, kwargs):
-        try:   # imports torch: only on a miss or a build
-            reference = importlib.import_module("grader.reference")
-        except ImportError:
+        if self.compute is None:
             if self.trusted or self.live:
-                raise
-            raise ReferenceUnavailable(f"{self.misses[key]}, and torch is not installed here to compute "
-                                       "it; the grader checks it after you submit") from None
-        if is_stateful(api):   # an optimizer class: torch's trajectory for the run
-            return np.asarray(drive(getattr(reference, api), *args, **kwargs)[0])
-        return np.asarray(getattr(reference, api)(*args, **kwargs))
+                raise RuntimeError(f"{self.misses.get(key, key)}, and no torch was given to compute it")
+            raise ReferenceUnavailable(f"{self.misses[key]}, and torch is not available here to compute "
+                                       "it; the grader checks it after you submit")
+        return np.asarray(self.compute(api, args, kwargs))
 
 
 class CaseReferences:

@@ -16,7 +16,6 @@ To pytest, a case is a parametrisation whose values are `Drawn` placeholders; th
 plugin replaces them with the drawn values just before the check runs.
 """
 import dataclasses
-import importlib
 import inspect
 from typing import Callable
 
@@ -74,29 +73,3 @@ def draw_arguments(funcargs: dict, rng_for: Callable[[], np.random.Generator]) -
     values = first.case.arguments(rng_for(), first.count)
     for name, v in placeholders.items():
         funcargs[name] = values[v.index]
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckInfo:
-    """What a suite declares about one check (read without running pytest)."""
-    name: str
-    api: str
-    points: float
-    category: str
-    public: bool
-    cases: tuple          # Case, or () for a check that is not parametrised
-
-
-def suite_checks(assignment: str) -> list:
-    """The checks of an assignment's suite, in the order they are defined."""
-    module = importlib.import_module(f"grader.suites.{assignment}")
-    found = []
-    for name, fn in vars(module).items():
-        if not (name.startswith("test_") and callable(fn)):
-            continue
-        marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "graded"]
-        if marks:
-            kw = marks[0].kwargs
-            found.append(CheckInfo(name, kw["api"], kw["points"], kw["category"], bool(kw.get("public")),
-                                   getattr(fn, "cases", ())))
-    return found

@@ -3,6 +3,8 @@
 The comparison engine (compare) and the catalogue of mistakes (mistakes) both decide "close
 enough" with this one rule, so it lives below both of them.
 """
+from collections.abc import Callable
+
 import numpy as np
 
 # torch.testing.assert_close defaults: {dtype: (rtol, atol)}
@@ -13,11 +15,12 @@ TOLERANCES = {
 }
 
 
-def tolerance(dtype):
+def tolerance(dtype: object) -> tuple[float, float]:
     return TOLERANCES.get(np.dtype(dtype), TOLERANCES[np.dtype(np.float64)])
 
 
-def differences(got, expected, rtol, atol, where=None):
+def differences(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float,
+                where: "Callable[[tuple], str] | None" = None) -> str:
     """Element-wise comparison; returns a report string, or "" when got is close enough.
     `where(index)` words a location as " at ..." (default " at index (i, j)"; nothing for 0-d)."""
     where = where or at_index
@@ -47,7 +50,7 @@ def differences(got, expected, rtol, atol, where=None):
     return "\n".join(lines)
 
 
-def first_mismatch(got, expected):
+def first_mismatch(got: np.ndarray, expected: np.ndarray) -> tuple[int, ...] | None:
     """Index of the first element that differs beyond tolerance (for the report), or None."""
     want = np.asarray(expected)
     got = np.asarray(got, dtype=np.float64)
@@ -64,15 +67,15 @@ def _close(got, want, rtol, atol):
     return within | (np.isnan(got) & np.isnan(want)) | (np.isinf(want) & (got == want))
 
 
-def num(x):
+def num(x: object) -> str:
     return f"{float(x):.6g}"
 
 
-def at_index(idx):
+def at_index(idx: tuple) -> str:
     """" at index (i, j)" for an element of an array; nothing for a 0-d value (a reduced loss)."""
     return f" at index {index_text(idx)}" if len(idx) else ""
 
 
-def index_text(idx):
+def index_text(idx: tuple) -> str:
     idx = tuple(int(i) for i in idx)
     return f"({idx[0]},)" if len(idx) == 1 else str(idx)

@@ -9,24 +9,33 @@ float32 inputs pass: fairness), with NaN equal to NaN and inf to inf of the same
 """
 import contextlib
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
 from grader.engine import driver, mistakes
 from grader.engine.closeness import differences, first_mismatch, index_text, num, tolerance
+from grader.engine.findings import Finding
+from grader.engine.submission import Outcome, Problem
 from grader.engine.submission import NUMPY_PRINT_OPTIONS
 from grader.exercises import is_stateful, parameter_names
 
 
 class Mismatch(AssertionError):
-    """The student's answer is wrong; the message says how. Not an error of the grader."""
+    """The student's answer is wrong; the message says how, and `findings` name the known
+    mistakes that explain it (shown after the message, one `Likely mistake:` line each). Not
+    an error of the grader."""
+
+    def __init__(self, message: str, findings: list[Finding] | tuple = ()):
+        self.message, self.findings = message, tuple(findings)
+        super().__init__("\n".join([message] + [f.line() for f in self.findings]))
 
 
 _judging = [True]
 
 
 @contextlib.contextmanager
-def recording_only():
+def recording_only() -> "contextlib.AbstractContextManager[None]":
     """Within this block the assertions pass without looking: used in the student's kernel while
     autograding, where answers are only recorded (and every call a check makes must happen);
     the trusted grader process judges the record afterwards."""
@@ -37,7 +46,7 @@ def recording_only():
         _judging.pop()
 
 
-def judged(assertion):
+def judged(assertion: Callable) -> Callable:
     """Make an assertion do nothing while only recording (see recording_only)."""
     @functools.wraps(assertion)
     def check(*args, **kwargs):
@@ -47,22 +56,23 @@ def judged(assertion):
 
 
 @judged
-def assert_close(outcome, expected, what=None):
+def assert_close(outcome: Outcome, expected: np.ndarray, what: str | None = None) -> None:
     """Raise Mismatch unless the student's outcome equals the torch reference within tolerance."""
     expected = np.asarray(expected)
     problem = _problem(outcome, expected)
     if problem:
-        raise Mismatch(_report(outcome, expected, problem, what))
+        raise Mismatch(_report(outcome, expected, problem, what),
+                       mistakes.diagnose(outcome, expected))
 
 
 @judged
-def assert_untouched(outcome):
+def assert_untouched(outcome: Outcome) -> None:
     """Raise Mismatch if the call modified one of its input arrays in place."""
     if outcome.mutated:
         names = ", ".join(outcome.mutated)
         raise Mismatch(_report(outcome, None, f"modified its input ({names}) in place; "
-                               "a function must leave its arguments unchanged", None)
-                       + "\n" + mistakes.line(*mistakes.IN_PLACE))
+                               "a function must leave its arguments unchanged", None),
+                       [Finding(*mistakes.IN_PLACE)])
 
 
 def _problem(outcome, expected, where=None):
@@ -92,11 +102,10 @@ def _report(outcome, expected, problem, what):
                 at = ", ".join(f"{n}={num(v[where])}" for n, v in inputs if np.shape(v) == expected.shape)
                 lines.append(f"  e.g. at index {index_text(where)}: {at + ', ' if at else ''}"
                              f"expected {num(expected[where])}, got {num(outcome.value[where])}")
-        lines += mistakes.diagnose(outcome, expected)
     return "\n".join(lines)
 
 
-def describe_call(outcome):
+def describe_call(outcome: Outcome) -> str:
     """`softmax(x, axis=0)`: the call as a student would write it."""
     names = parameter_names(outcome.api, len(outcome.args))
     parts = [n if isinstance(a, np.ndarray) else f"{n}={a!r}" for n, a in zip(names, outcome.args)]
@@ -116,7 +125,7 @@ SHOW_ALL = 12   # arrays up to this many elements are shown whole in reports
 
 # Printed with numpy's default options: a notebook's np.set_printoptions (the release notebooks set
 # suppress=True, which prints 1e-45 as 0.) must not change what a report says.
-def show(value, limit=SHOW_ALL):
+def show(value: object, limit: int = SHOW_ALL) -> str:
     """An array in one readable line (or a few), with dtype and shape."""
     with np.printoptions(**NUMPY_PRINT_OPTIONS):
         return _show(np.asarray(value), limit)
@@ -135,7 +144,7 @@ def _show(a, limit):
 # --- trajectories: runs of stateful APIs (optimizers), see grader/engine/driver.py ------------
 
 @judged
-def assert_trajectory_close(outcome, expected):
+def assert_trajectory_close(outcome: Outcome, expected: np.ndarray) -> None:
     """Raise Mismatch unless the student's run follows torch's within tolerance at every step.
     The report says at which step, and in which param, the path first leaves torch's."""
     expected = np.asarray(expected)
@@ -147,24 +156,25 @@ def assert_trajectory_close(outcome, expected):
     else:
         problem = _problem(outcome, expected, where=_run_locator(params))
     if problem:
-        raise Mismatch(_run_report(outcome, expected, problem))
+        raise Mismatch(_run_report(outcome, expected, problem),
+                       mistakes.diagnose(outcome, expected) if outcome.ok else ())
 
 
 @judged
-def assert_updated_in_place(outcome, expected):
+def assert_updated_in_place(outcome: Outcome, expected: np.ndarray) -> None:
     """Raise Mismatch unless every param that torch's run changed was changed in place (the
     caller's own arrays, as a model's weights are updated by torch.optim)."""
     params = outcome.args[0]
-    changed = [f"params[{i}]" for i, (p, after) in enumerate(zip(params, _split_row(expected[-1], params)))
+    changed = [f"params[{i}]" for i, (p, after) in enumerate(zip(params, driver.split(expected[-1], params)))
                if not np.array_equal(p, after)]
     missing = [name for name in changed if name not in outcome.mutated]
     if missing:
         raise Mismatch(f"{describe_run(outcome)} is wrong:\n  did not update {', '.join(missing)} in place: "
-                       "the arrays the caller passed in (a model's weights) still hold their old values\n"
-                       + mistakes.line(*mistakes.NOT_IN_PLACE))
+                       "the arrays the caller passed in (a model's weights) still hold their old values",
+                       [Finding(*mistakes.NOT_IN_PLACE)])
 
 
-def describe_run(outcome):
+def describe_run(outcome: Outcome) -> str:
     """`SGD(params, lr=0.1, momentum=0.9) over 4 step(s)`: the constructor call and the run's length."""
     params, hyper = outcome.args[0], outcome.args[1] if len(outcome.args) > 1 else ()
     names = parameter_names(outcome.api, 1 + len(hyper))[1:]
@@ -192,22 +202,10 @@ def _run_report(outcome, expected, problem):
     if where is not None:
         step = where[0]
         lines.append(f"  expected params after step {step + 1} (torch): "
-                     + "; ".join(show(p) for p in _split_row(expected[step], params)))
+                     + "; ".join(show(p) for p in driver.split(expected[step], params)))
         lines.append(f"  got params after step {step + 1}:            "
-                     + "; ".join(show(p) for p in _split_row(outcome.value[step], params)))
-    if outcome.ok:
-        lines += mistakes.diagnose(outcome, expected)
+                     + "; ".join(show(p) for p in driver.split(outcome.value[step], params)))
     return "\n".join(lines)
-
-
-def _split_row(row, params):
-    """One trajectory row back as arrays shaped like the params."""
-    out, at = [], 0
-    for p in params:
-        size = int(np.size(p))
-        out.append(np.asarray(row[at:at + size]).reshape(np.shape(p)))
-        at += size
-    return out
 
 
 def _run_locator(params):
@@ -225,14 +223,12 @@ def _run_locator(params):
 
 
 @judged
-def assert_raises(outcome, exception, why, mistake=None):
-    """Raise Mismatch unless the call raised `exception` (a name, e.g. "ValueError") as torch
-    does; `mistake` (name, fix) is named when the call ran without any error."""
-    if outcome.problem.startswith(f"raised {exception}"):
+def assert_raises(outcome: Outcome, exception: str, why: str, mistake: tuple[str, str] | None = None) -> None:
+    """Raise Mismatch unless the call raised `exception` (a type name, e.g. "ValueError") as
+    torch does; `mistake` (name, fix) is named when the call ran without any error."""
+    if outcome.kind is Problem.RAISED and outcome.error == exception:
         return
     call = describe_run(outcome) if is_stateful(outcome.api) else describe_call(outcome)
     what = "ran without error" if outcome.ok else outcome.problem
-    lines = [f"{call} is wrong:", f"  torch raises {exception} here ({why}); this {what}"]
-    if outcome.ok and mistake:
-        lines.append(mistakes.line(*mistake))
-    raise Mismatch("\n".join(lines))
+    raise Mismatch(f"{call} is wrong:\n  torch raises {exception} here ({why}); this {what}",
+                   [Finding(*mistake)] if outcome.ok and mistake else ())

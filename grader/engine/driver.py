@@ -28,7 +28,8 @@ its arithmetic; whether the caller's own arrays were updated in place is reporte
 import numpy as np
 
 
-def drive(cls, params, hyper=(), grads=(), schedule=None):
+def drive(cls: type, params: list, hyper: tuple = (), grads: list | tuple = (),
+          schedule: dict | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
     """Run `cls` as described above; returns (trajectory, in_place), where `in_place` names
     the params (`"params[0]"`, ...) whose caller-held arrays changed in place during the run."""
     start = [np.array(p, copy=True) for p in params]
@@ -46,7 +47,7 @@ def drive(cls, params, hyper=(), grads=(), schedule=None):
     return np.array(rows), in_place
 
 
-def same_bits(ours, theirs):
+def same_bits(ours: np.ndarray, theirs: object) -> bool:
     """Whether `theirs` is still a plain ndarray holding exactly `ours` (shape, dtype, bytes).
     This runs in the student's kernel, so it calls no numpy function: student code may have
     replaced `np.array_equal` (say) to hide or fake an in-place change. ndarray's own methods
@@ -67,14 +68,14 @@ def _gradients(grads, current):
             yield [np.array(g, copy=True) for g in step_grads]
 
 
-def describe_grads(grads):
+def describe_grads(grads: list | tuple) -> str:
     """How a run's gradients were made, for reports."""
     if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], str):
         return f"computed from the current params by `{grads[0]}` before each step ({GRADIENT_DOCS[grads[0]]})"
     return "given for each step"
 
 
-def steps_of(grads):
+def steps_of(grads: list | tuple) -> int:
     return grads[1] if isinstance(grads, tuple) and len(grads) == 2 and isinstance(grads[0], str) else len(grads)
 
 
@@ -86,23 +87,31 @@ def _flat(params):
     return np.concatenate([p.ravel() for p in params])
 
 
-def _split(flat, params):
+def split(flat: np.ndarray, params: list) -> list[np.ndarray]:
+    """A flat row (all params concatenated, as in a trajectory) back as arrays shaped like the
+    params, in the row's dtype."""
     out, at = [], 0
     for p in params:
-        out.append(flat[at:at + p.size].reshape(p.shape).astype(p.dtype))
-        at += p.size
+        size = int(np.size(p))
+        out.append(np.asarray(flat[at:at + size]).reshape(np.shape(p)))
+        at += size
     return out
 
 
-def quadratic_grad(params):
+def _grads(flat, params):
+    """A flat gradient as one array per param, each in its param's dtype."""
+    return [g.astype(np.asarray(p).dtype) for g, p in zip(split(flat, params), params)]
+
+
+def quadratic_grad(params: list) -> list[np.ndarray]:
     """Ill-conditioned bowl: f = sum_j c_j (x_j - 1)^2 / 2, curvatures c_j from 1 to 50."""
     x = _flat(params)
     # linspace, not geomspace: a power's last bits depend on the CPU, a multiply-add's do not
     c = np.linspace(1.0, 50.0, x.size).astype(x.dtype) if x.size > 1 else np.ones(1, x.dtype)
-    return _split(c * (x - 1), params)
+    return _grads(c * (x - 1), params)
 
 
-def rosenbrock_grad(params):
+def rosenbrock_grad(params: list) -> list[np.ndarray]:
     """Extended Rosenbrock valley over consecutive pairs of the flattened params:
     f = sum_k 100 (x_{k+1} - x_k^2)^2 + (1 - x_k)^2 (minimum at all ones)."""
     x = _flat(params)
@@ -110,7 +119,7 @@ def rosenbrock_grad(params):
     a, b = x[:-1], x[1:]
     g[:-1] += -400 * a * (b - a * a) - 2 * (1 - a)
     g[1:] += 200 * (b - a * a)
-    return _split(g, params)
+    return _grads(g, params)
 
 
 GRADIENTS = {"quadratic": quadratic_grad, "rosenbrock": rosenbrock_grad}

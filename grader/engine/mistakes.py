@@ -7,8 +7,9 @@ Each suite registers the mistakes students make for its functions:
     def softmax_axis0(x, axis=-1): ...
 
 When a check fails, `diagnose` runs every registered mistake for that function on the same
-inputs; one whose answer matches the student's (and differs from torch's) is named on a
-line beginning `Likely mistake:` (a wrong optimizer class is played through the same run by
+inputs; one whose answer matches the student's (and differs from torch's) is named: a
+`Finding` (grader.engine.findings), shown on a line beginning `Likely mistake:` (a wrong
+optimizer class is played through the same run by
 grader.engine.driver, and its trajectory compared). A right answer is never diagnosed: diagnosis
 only runs on a mismatch, and a mistake that agrees with torch on the input is not named.
 
@@ -17,27 +18,26 @@ each fails exactly the checks in `fails`, and is named when it does.
 """
 import dataclasses
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
 from grader.exercises import is_stateful
 from grader.engine.closeness import differences, tolerance
 from grader.engine.driver import drive
-from grader.engine.submission import copies
+from grader.engine.findings import Finding
+from grader.engine.submission import Outcome, copies
 
 CATALOGUE = {}   # api name -> [Mistake]
 
-# Found by the contract checks (not by comparing values), for any function.
+# Found by the contract checks (not by comparing values), for any function: (name, fix), as
+# the suites pass them to @mistake(api, *IN_PLACE, ...).
 IN_PLACE = ("an in-place update of the input (x -= ..., np.exp(x, out=x))",
             "compute into a new array, e.g. z = x - m instead of x -= m")
 # The opposite, for stateful APIs (optimizers): the caller's params must change in place.
 NOT_IN_PLACE = ("new arrays put in the params list instead of updating the params in place "
                 "(the model's own arrays never change)",
                 "update each array itself: p -= lr * g, or p[...] = new_value")
-
-
-def line(name, fix):
-    return f"Likely mistake: {name}. Fix: {fix}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +48,14 @@ class Mistake:
     implementation: object
     fails: tuple          # the checks (test function names) this mistake must fail
 
-    def line(self):
-        return line(self.name, self.fix)
+    @property
+    def finding(self) -> Finding:
+        return Finding(self.name, self.fix)
 
-    def answer(self, args, kwargs):
+    def line(self) -> str:
+        return self.finding.line()
+
+    def answer(self, args: tuple, kwargs: dict) -> np.ndarray | None:
         """What this wrong implementation returns for the call, or None if it fails."""
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -64,7 +68,7 @@ class Mistake:
                 return None
 
 
-def mistake(api, name, fix, fails):
+def mistake(api: str, name: str, fix: str, fails: list[str]) -> Callable:
     """Register the decorated function as a known wrong implementation of `api`."""
     def register(fn):
         CATALOGUE.setdefault(api, []).append(Mistake(api, name, fix, fn, tuple(fails)))
@@ -72,8 +76,8 @@ def mistake(api, name, fix, fails):
     return register
 
 
-def diagnose(outcome, expected):
-    """`Likely mistake:` lines for a wrong answer (empty if nothing in the catalogue matches)."""
+def diagnose(outcome: Outcome, expected: np.ndarray) -> list[Finding]:
+    """The known mistakes that explain a wrong answer (empty if nothing in the catalogue matches)."""
     if not outcome.ok:
         return []
     got, expected = outcome.value, np.asarray(expected)
@@ -83,7 +87,7 @@ def diagnose(outcome, expected):
         # A wrong optimizer runs on the very params (same dtype) the student's did, so the
         # answer's own tolerance applies.
         loose = tolerance(expected.dtype)
-    lines = []
+    found = []
     for m in CATALOGUE.get(outcome.api, []):
         wrong = m.answer(outcome.args, outcome.kwargs)
         if wrong is None or wrong.shape != got.shape:
@@ -93,8 +97,8 @@ def diagnose(outcome, expected):
         if stateful and not np.array_equal(_still(got, outcome.args[0]), _still(wrong, outcome.args[0])):
             continue  # one never moved where the other did (a slow run is not a stuck one)
         if not differences(got, wrong, *loose):
-            lines.append(m.line())
-    return lines
+            found.append(m.finding)
+    return found
 
 
 def _still(trajectory, params):

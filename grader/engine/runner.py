@@ -17,11 +17,26 @@ import os
 
 import pytest
 
-from grader.exercises import assignment_of
-from grader.engine.bank import ReferenceUnavailable
+from grader.engine.bank import References, ReferenceUnavailable
 from grader.engine.cases import draw_arguments
 from grader.engine.compare import Mismatch
+from grader.engine.findings import Finding
 from grader.engine.inputs import Inputs
+from grader.engine.submission import LiveSubmission, ReplayedSubmission
+from grader.engine.summary import CellSummary, CheckSummary
+from grader.exercises import assignment_of
+
+
+Submission = LiveSubmission | ReplayedSubmission   # the `student` a check calls
+
+
+@dataclasses.dataclass
+class Failure:
+    """One failing case of a check: the report's words, and the known mistakes that explain it."""
+
+    case: str                       # the case id, e.g. "float32[3, 4]"
+    message: str
+    findings: tuple = ()            # (Finding, ...)
 
 
 @dataclasses.dataclass
@@ -32,50 +47,46 @@ class CheckResult:
     description: str
     public: bool
     cases: int = 0
-    failures: list = dataclasses.field(default_factory=list)   # [(case id, message)]
-    internal_errors: list = dataclasses.field(default_factory=list)
+    failures: list = dataclasses.field(default_factory=list)   # [Failure]
+    internal_errors: list = dataclasses.field(default_factory=list)   # [(case id, message)]
     # [(case id, why)]: cases without a reference here (ReferenceUnavailable); they cost no point
     unchecked: list = dataclasses.field(default_factory=list)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return self.cases > 0 and not self.failures and not self.internal_errors
 
 
 @dataclasses.dataclass
 class GradeResult:
     api: str
-    checks: list
+    checks: list            # [CheckResult]
     warnings: dict          # warning text -> how many calls raised it
     problem: str = ""       # the runner itself could not run (reported, scores 0)
 
     @property
-    def score(self):
+    def score(self) -> float:
         return float(sum(c.points for c in self.checks if c.passed))
 
     @property
-    def max_score(self):
+    def max_score(self) -> float:
         return float(sum(c.points for c in self.checks))
 
     @property
-    def mistakes(self):
-        """The distinct `Likely mistake:` lines of all failed checks, in order."""
-        lines = [line for c in self.checks for _, msg in c.failures for line in msg.splitlines()
-                 if line.startswith("Likely mistake:")]
-        return list(dict.fromkeys(lines))
+    def mistakes(self) -> list[Finding]:
+        """The distinct known mistakes named by all failed checks, in order."""
+        return list(dict.fromkeys(f for c in self.checks for failure in c.failures for f in failure.findings))
 
-    def report(self):
+    def report(self) -> str:
         return render(self)
 
-    def summary(self, **extra):
-        """JSON-able results: what reports and dashboards need, without the prose."""
-        return {"api": self.api, "score": self.score, "max_score": self.max_score, "problem": self.problem,
-                "mistakes": self.mistakes, "warnings": self.warnings,
-                "checks": [{"name": c.name, "category": c.category, "points": c.points, "passed": c.passed,
-                            "cases": c.cases, "failed_cases": [case for case, _ in c.failures],
-                            "unchecked_cases": [case for case, _ in c.unchecked],
-                            "internal_errors": len(c.internal_errors)} for c in self.checks],
-                **extra}
+    def summary(self, **cell) -> CellSummary:
+        """What reports and dashboards need, without the prose; `cell` holds what the grading
+        pipeline saw of the cell (CellSummary's last fields)."""
+        checks = [CheckSummary(c.name, c.category, c.points, c.passed, c.cases, [f.case for f in c.failures],
+                               len(c.internal_errors), [case for case, _ in c.unchecked]) for c in self.checks]
+        return CellSummary(api=self.api, score=self.score, max_score=self.max_score, problem=self.problem,
+                           mistakes=self.mistakes, warnings=dict(self.warnings), checks=checks, **cell)
 
 
 class _Plugin:
@@ -139,9 +150,9 @@ class _Plugin:
         name, case = self.case_of[item.nodeid]
         exc = call.excinfo.value
         if isinstance(exc, Mismatch):
-            self.checks[name].failures.append((case, str(exc)))
+            self.checks[name].failures.append(Failure(case, exc.message, exc.findings))
         elif isinstance(exc, AssertionError):
-            self.checks[name].failures.append((case, str(exc) or "assertion failed"))
+            self.checks[name].failures.append(Failure(case, str(exc) or "assertion failed"))
         elif isinstance(exc, ReferenceUnavailable):   # not the student's fault, nor the grader's
             self.checks[name].unchecked.append((case, str(exc)))
         else:  # a bug in the check, not in the student's code: say so loudly
@@ -149,12 +160,14 @@ class _Plugin:
                 (case, f"internal grader error in {call.when}: {type(exc).__name__}: {exc}"))
 
 
-def run_checks(api, student, ref, public_only=False, inputs: Inputs | None = None):
+def run_checks(api: str, student: Submission, ref: References, public_only: bool = False,
+               inputs: Inputs | None = None) -> GradeResult:
     """Run the checks for `api` against `student`; return a GradeResult."""
     return judge({api: student}, ref, public_only, inputs)[api]
 
 
-def judge(students, ref, public_only=False, inputs: Inputs | None = None):
+def judge(students: dict[str, Submission], ref: References, public_only: bool = False,
+          inputs: Inputs | None = None) -> dict[str, GradeResult]:
     """Run the checks of several APIs of one assignment in one pytest session (one session
     costs ~0.1 s whatever it runs): {api: student} -> {api: GradeResult}. Each case draws its
     inputs as `inputs` says (grader.engine.inputs; by default the public ones)."""
@@ -215,7 +228,7 @@ def _warnings_seen(student, api):
     return counts
 
 
-def render(result):
+def render(result: GradeResult) -> str:
     """The report a student and a TA read, one block per check."""
     lines = [f"{result.api}: {result.score:g} / {result.max_score:g} points"]
     if result.problem:
@@ -225,10 +238,10 @@ def render(result):
         lines.append(f"[{mark}] {c.name} ({c.category}, {c.points if c.passed else 0:g}/{c.points:g}): "
                      f"{c.description}")
         if c.failures:
-            case, message = c.failures[0]
-            lines.append(f"  {len(c.failures)} of {c.cases} case(s) failed; smallest failing case [{case}]:")
-            lines += [line if line.startswith("Likely mistake:") else "    " + line.strip()
-                      for line in message.splitlines()]
+            first = c.failures[0]
+            lines.append(f"  {len(c.failures)} of {c.cases} case(s) failed; smallest failing case [{first.case}]:")
+            lines += ["    " + line.strip() for line in first.message.splitlines()]
+            lines += [f.line() for f in first.findings]
         for case, message in c.internal_errors[:1]:
             lines.append(f"  [{case}] {message}")
         if c.unchecked:

@@ -18,6 +18,7 @@ and `mutated` names the params it updated in place.
 import base64
 import contextlib
 import dataclasses
+import enum
 import io
 import json
 import os
@@ -34,9 +35,25 @@ from grader.engine.bank import call_key
 from grader.engine.driver import drive, same_bits
 
 RECORD_MIME = "application/vnd.dl-grader.record+json"
+RECORD_VERSION = 2               # 2: outcomes carry their problem's kind and exception type
 MAX_VALUE_ELEMENTS = 1_000_000   # a recorded answer larger than this is refused as too big
 MAX_TEXT = 2000                  # characters of error text kept per call
 _GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # the grader package
+
+
+class Problem(enum.Enum):
+    """Why a call gave no usable answer: the fact other modules test. The words for people are
+    in `Outcome.problem`, and may change freely."""
+
+    RAISED = "raised"                   # the call raised (Outcome.error names the exception type)
+    TIMED_OUT = "timed_out"             # no answer within the call's own time limit
+    BUDGET_USED_UP = "budget_used_up"   # not run: earlier calls used up the cell's time budget
+    NOT_DEFINED = "not_defined"         # the notebook does not define the name
+    RETURNED_NONE = "returned_none"
+    NOT_AN_ARRAY = "not_an_array"       # numpy cannot make an array of what it returned
+    NOT_NUMBERS = "not_numbers"         # an array, but of strings or objects
+    TOO_BIG = "too_big"                 # more than MAX_VALUE_ELEMENTS numbers
+    NOT_RECORDED = "not_recorded"       # replay: the record holds no answer for this call
 
 
 @dataclasses.dataclass
@@ -47,21 +64,32 @@ class Outcome:
     args: tuple = ()
     kwargs: dict = dataclasses.field(default_factory=dict)
     value: object = None          # np.ndarray, or None when there is no usable result
-    problem: str = ""             # why there is no usable result (exception, None, wrong type, ...)
+    problem: str = ""             # why there is no usable result, in words (exception, None, ...)
     warnings: tuple = ()          # "RuntimeWarning: overflow encountered in exp", ...
     printed: int = 0              # characters the call printed (captured, not shown)
     mutated: tuple = ()           # names of array arguments the call modified in place
                                   # (for a stateful API: the params it updated in place)
     seconds: float = 0.0
+    kind: Problem | None = None   # why there is no usable result, as a fact (None: there is one)
+    error: str = ""               # the exception's type name when kind is Problem.RAISED
+
+    def __post_init__(self):
+        if (self.kind is None) != (not self.problem):
+            raise ValueError("an Outcome has a problem kind exactly when it has a problem text")
+
+    @classmethod
+    def failed(cls, api: str, kind: Problem, problem: str, error: str = "", **fields) -> "Outcome":
+        """The outcome of a call that gave no usable answer."""
+        return cls(api, kind=kind, problem=problem, error=error, **fields)
 
     @property
-    def ok(self):
-        return self.value is not None and not self.problem
+    def ok(self) -> bool:
+        return self.value is not None and self.kind is None
 
-
-def timed_out(outcome):
-    """Whether a call got no answer for lack of time (its own limit, or the cell's budget)."""
-    return outcome.problem.startswith(("timed out:", "not run: the time budget"))
+    @property
+    def timed_out(self) -> bool:
+        """Whether the call got no answer for lack of time (its own limit, or the cell's budget)."""
+        return self.kind in (Problem.TIMED_OUT, Problem.BUDGET_USED_UP)
 
 
 class ProbeTimeout(BaseException):
@@ -79,7 +107,7 @@ class _Submission:
     here, repeated identical calls are numbered so that record and replay agree on which is
     which, and the Outcome is given the call's arguments."""
 
-    def __init__(self, record):
+    def __init__(self, record: dict):
         self.record = record      # key -> Outcome (without args)
         self._seen = {}
 
@@ -88,7 +116,7 @@ class _Submission:
             raise AttributeError(api)
         return lambda *args, **kwargs: self.call(api, args, kwargs)
 
-    def call(self, api, args, kwargs):
+    def call(self, api: str, args: tuple, kwargs: dict) -> Outcome:
         base = call_key(api, args, kwargs)
         n = self._seen.get(base, 0)
         self._seen[base] = n + 1
@@ -100,7 +128,7 @@ class LiveSubmission(_Submission):
     """Calls the student's objects found in `namespace` (the notebook's globals), recording
     every outcome."""
 
-    def __init__(self, namespace, time_limit: float | None = 2.0, budget: float = 60.0):
+    def __init__(self, namespace: dict, time_limit: float | None = 2.0, budget: float = 60.0):
         super().__init__({})
         self.namespace = namespace
         self.time_limit = time_limit   # CPU seconds per call (None: no limit)
@@ -113,22 +141,22 @@ class LiveSubmission(_Submission):
     def _answer(self, key, api, args, kwargs):
         fn = self.namespace.get(api)
         if fn is None:
-            outcome = Outcome(api, problem=f"`{api}` is not defined in the notebook")
+            outcome = Outcome.failed(api, Problem.NOT_DEFINED, f"`{api}` is not defined in the notebook")
         elif time.process_time() > self.cpu_deadline or time.monotonic() > self.wall_deadline:
-            outcome = Outcome(api, problem="not run: the time budget for this cell was used up "
-                                           "by earlier calls")
+            outcome = Outcome.failed(api, Problem.BUDGET_USED_UP, "not run: the time budget for this "
+                                                                  "cell was used up by earlier calls")
         else:
             outcome = _guarded_call(api, fn, args, kwargs, self.time_limit, stateful=is_stateful(api))
         self.record[key] = outcome
         return outcome
 
-    def answer(self, calls):
+    def answer(self, calls) -> None:
         """Make the planned calls (grader.engine.plan.PlannedCall), recording each answer under
         the key the plan gives it."""
         for call in calls:
             self._answer(call.key, call.api, call.args, call.kwargs)
 
-    def encode(self):
+    def encode(self) -> dict:
         return encode_record(self.record)
 
 
@@ -138,8 +166,8 @@ class ReplayedSubmission(_Submission):
     def _answer(self, key, api, args, kwargs):
         outcome = self.record.get(key)
         if outcome is None or outcome.api != api:
-            outcome = Outcome(api, problem="no answer was recorded for this call (the notebook "
-                                           "stopped, or the test cell was changed, before it ran)")
+            outcome = Outcome.failed(api, Problem.NOT_RECORDED, "no answer was recorded for this call "
+                                     "(the notebook stopped, or the test cell was changed, before it ran)")
         return outcome
 
 
@@ -179,7 +207,7 @@ def _time_limit(cpu_seconds: float | None):
         signal.signal(signal.SIGALRM, previous[1])
 
 
-def copies(value):
+def copies(value: object) -> object:
     """The arguments of a call with every array copied (inside lists, tuples and dicts too), so
     code that modifies its inputs can neither hide it nor change the checks' own inputs."""
     if isinstance(value, dict):
@@ -201,7 +229,7 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
     call_args, call_kwargs = copies(args), copies(kwargs)
     printed = io.StringIO()
     start = time.monotonic()
-    result, problem, in_place = None, "", ()
+    result, problem, in_place = None, None, ()   # problem: (kind, words, exception type)
     # numpy's default error state and print options for the call: a notebook's own
     # np.seterr(all="raise") or np.set_printoptions must not turn a right answer into an error.
     with warnings.catch_warnings(record=True) as caught, _numpy_defaults(), \
@@ -214,13 +242,13 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
                 else:
                     result = fn(*call_args, **call_kwargs)
         except ProbeTimeout as exc:
-            problem = f"timed out: {exc}"
+            problem = Problem.TIMED_OUT, f"timed out: {exc}", ""
         except KeyboardInterrupt:
             raise  # the notebook-level time limit: let nbgrader stop the cell
         except BaseException as exc:  # SystemExit too: a student's exit() is just an error here
-            problem = _describe_exception(exc)
+            problem = Problem.RAISED, _describe_exception(exc), type(exc).__name__
         value = None
-        if not problem:
+        if problem is None:
             value, problem = _to_array(result)
     seconds = time.monotonic() - start
     names = _arg_names(args, kwargs)
@@ -228,7 +256,8 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
         n for n, before, after in zip(names, list(args) + list(kwargs.values()),
                                       list(call_args) + list(call_kwargs.values()))
         if not _same(before, after))
-    return Outcome(api, value=value, problem=problem,
+    kind, words, error = problem or (None, "", "")
+    return Outcome(api, value=value, problem=words, kind=kind, error=error,
                    warnings=tuple(_describe_warning(w) for w in caught),
                    printed=len(printed.getvalue()), mutated=mutated, seconds=seconds)
 
@@ -263,39 +292,41 @@ def _describe_warning(w):
 
 
 def _to_array(result):
-    """A plain numpy copy of what the student returned, or a problem saying why not.
+    """A plain numpy copy of what the student returned and None, or None and the problem
+    (kind, words, "").
 
     np.asarray turns ndarray subclasses into plain arrays, so a returned object's own
     `__eq__` or `__array_ufunc__` never takes part in a comparison.
     """
     if result is None:
-        return None, "returned None (is the function finished? it needs a `return`)"
+        return None, (Problem.RETURNED_NONE, "returned None (is the function finished? it needs a `return`)", "")
     try:
         arr = np.array(np.asarray(result), copy=True)
     except BaseException as exc:
-        return None, f"returned a {type(result).__name__}, which is not convertible to an array " \
-                     f"({type(exc).__name__})"
+        return None, (Problem.NOT_AN_ARRAY, f"returned a {type(result).__name__}, which is not convertible "
+                                            f"to an array ({type(exc).__name__})", "")
     if arr.dtype.kind not in "biuf":
-        return None, f"returned a {type(result).__name__} of dtype {arr.dtype}, not numbers"
+        return None, (Problem.NOT_NUMBERS, f"returned a {type(result).__name__} of dtype {arr.dtype}, not numbers", "")
     if arr.size > MAX_VALUE_ELEMENTS:
-        return None, f"returned {arr.size} numbers; far more than expected"
-    return arr, ""
+        return None, (Problem.TOO_BIG, f"returned {arr.size} numbers; far more than expected", "")
+    return arr, None
 
 
 # --- the record: how answers travel from the kernel to the trusted grader --------------
 
-def encode_record(record):
+def encode_record(record: dict) -> dict:
     """JSON-able form of {key: Outcome}; arrays as base64 .npy (no pickles)."""
     out = {}
     for key, o in record.items():
-        entry = {"api": o.api, "problem": o.problem, "warnings": list(o.warnings),
-                 "printed": o.printed, "mutated": list(o.mutated), "seconds": o.seconds}
+        entry = {"api": o.api, "problem": o.problem, "kind": o.kind and o.kind.value, "error": o.error,
+                 "warnings": list(o.warnings), "printed": o.printed, "mutated": list(o.mutated),
+                 "seconds": o.seconds}
         if o.value is not None:
             buf = io.BytesIO()
             np.save(buf, o.value, allow_pickle=False)
             entry["value"] = base64.b64encode(buf.getvalue()).decode()
         out[key] = entry
-    return {"version": 1, "outcomes": out}
+    return {"version": RECORD_VERSION, "outcomes": out}
 
 
 # Caps on a record, which is untrusted input: the student's code can display anything with the
@@ -308,7 +339,9 @@ MAX_LIST = 100                    # warnings or mutated names per call
 
 def decode_record(payload: object) -> dict:
     """{key: Outcome} from an encoded record. Strict: anything malformed, of the wrong type or
-    over a cap raises ValueError, before anything big is allocated."""
+    over a cap raises ValueError, before anything big is allocated. Only this version's records
+    are read: a record lives from the kernel's cell to the trusted grader of the same run, so
+    there are no old ones to keep reading."""
     if isinstance(payload, str):
         if len(payload) > MAX_RECORD_CHARS + 1_000_000:
             raise ValueError("record too large")
@@ -316,8 +349,8 @@ def decode_record(payload: object) -> dict:
             payload = json.loads(payload)
         except RecursionError as exc:   # JSON nested deeper than Python's recursion limit
             raise ValueError("record nested too deep") from exc
-    if not isinstance(payload, dict) or payload.get("version") != 1:
-        raise ValueError("not a grader record")
+    if not isinstance(payload, dict) or payload.get("version") != RECORD_VERSION:
+        raise ValueError("not a grader record of this kit's version")
     outcomes = payload.get("outcomes")
     if not isinstance(outcomes, dict) or len(outcomes) > MAX_OUTCOMES:
         raise ValueError("record has no readable outcomes")
@@ -327,8 +360,10 @@ def decode_record(payload: object) -> dict:
         if not isinstance(e, dict):
             raise ValueError("record entry is not an object")
         value = _decode_value(e.get("value"), budget)
+        kind = _field(e, "kind", (str, type(None)), None)
         record[str(key)] = Outcome(
             api=_field(e, "api", str), value=value, problem=_field(e, "problem", str, "")[:MAX_TEXT],
+            kind=None if kind is None else Problem(kind), error=_field(e, "error", str, "")[:200],
             warnings=tuple(w[:MAX_TEXT] for w in _strings(e, "warnings")),
             printed=_field(e, "printed", int, 0), mutated=tuple(m[:MAX_TEXT] for m in _strings(e, "mutated")),
             seconds=float(_field(e, "seconds", (int, float), 0.0)))

@@ -13,6 +13,7 @@ import re
 import time
 
 import nbformat
+import numpy as np
 from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -27,8 +28,8 @@ from grader.engine.bank import References
 from grader.engine.inputs import Inputs
 from grader.engine.plan import PLAN_FILE, make_plan, write_plan
 from grader.engine.runner import judge
-from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record, timed_out
-from grader.grading.cells import nbgrader_meta
+from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
+from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, NOT_RUN, nbgrader_meta
 from grader.grading.feedback import SafeOutputs
 from grader.grading.secret import load_secret
 
@@ -113,23 +114,23 @@ class ExecuteSurvivingDeath(Execute):
             self._stopped = f"the notebook used up its {self.notebook_timeout} s time limit"
         if self._stopped is not None:
             if cell.cell_type == "code":
-                cell.outputs = [_error_output("NotRun", f"not run: {self._stopped}")]
+                cell.outputs = [_error_output(NOT_RUN, f"not run: {self._stopped}")]
             return cell, resources
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._stopped = f"the kernel died in cell {index}"
             self.log.error("Kernel died in cell %d", index)
-            cell.outputs.append(_error_output("DeadKernelError", "the kernel died while running this cell "
+            cell.outputs.append(_error_output(KERNEL_DIED, "the kernel died while running this cell "
                                               "(os._exit, a crash or running out of memory)"))
             return cell, resources
         except CellTimeoutError:  # nbclient gave up waiting for the kernel's output
             self._stopped = f"cell {index} timed out and the kernel stopped responding"
             self.log.error("Kernel unresponsive in cell %d", index)
-            cell.outputs.append(_error_output("CellTimeoutError", "this cell did not finish in time and the "
+            cell.outputs.append(_error_output(CELL_TIMED_OUT, "this cell did not finish in time and the "
                                               "kernel stopped responding"))
             return cell, resources
-        timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        timed_out = any(o.get("ename") == CELL_TIMED_OUT for o in cell.get("outputs", []))
         if timed_out and not self._responsive():
             self._stopped = f"cell {index} timed out and the kernel stopped responding"
             self.log.error("Kernel unresponsive after a timeout in cell %d", index)
@@ -169,7 +170,8 @@ class ScoreFromRecords(NbGraderPreprocessor):
         if not cells:
             return nb, resources
         inputs = student_inputs(self.config, resources)
-        ref = References(trusted=True)   # torch, here: no bank holds a student's secret inputs
+        # torch, here: no bank holds a student's secret inputs
+        ref = References(trusted=True, compute=torch_answer)
         results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref,
                         inputs=inputs)
         for name, (cell, record, notes) in cells.items():
@@ -184,16 +186,25 @@ class ScoreFromRecords(NbGraderPreprocessor):
             self.log.error("Cell %s is worth %s points but its checks add up to %s",
                            meta["grade_id"], meta.get("points"), result.max_score)
         text = "\n".join(notes + [result.report()]) + "\n"
-        # Structured results for reports (grader.instructor.report reads these from autograded notebooks).
+        # Structured results for reports (grader.instructor.report reads these from autograded
+        # notebooks; the schema is grader.engine.summary.CellSummary).
         cell.metadata["grader"] = result.summary(
             recorded=bool(record), notes=notes, errors=errors,
-            timed_out_calls=sum(timed_out(o) for o in record.values() if o.api == name))
+            timed_out_calls=sum(o.timed_out for o in record.values() if o.api == name)).to_json()
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=cell.get("execution_count"))]
 
 
-def take_record(cell, name):
+def torch_answer(name: str, args: tuple, kwargs: dict) -> np.ndarray:
+    """A reference for the student's inputs, computed with torch here on the trusted side
+    (imported at the first one: torch takes seconds to import; autograde's workers import it
+    before they fork)."""
+    from grader import reference
+    return reference.answer(name, args, kwargs)
+
+
+def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:
     """The answers recorded in a test cell's outputs, and notes on anything else it showed."""
     record, notes = None, []
     for out in cell.get("outputs", []):
@@ -252,7 +263,7 @@ CELL_FRAME = re.compile(r"^Cell In\[\d+\], line (\d+)(?:, in (.+))?$")
 ARROW = re.compile(r"^\s*---->\s*\d*\s?(.*)$")
 
 
-def short_error(out, max_chars=500):
+def short_error(out: dict, max_chars: int = 500) -> str:
     """`ename: evalue`, and where the deepest frame in the notebook's own code failed."""
     text = f"{out.get('ename')}: {str(out.get('evalue', ''))[:max_chars]}"
     where, code = "", ""

@@ -55,7 +55,7 @@ class Result:
 
 # ---------------------------------------------------------------- the course and its submissions
 
-def gradebook_url(root, db_url=None):
+def gradebook_url(root: str, db_url: str | None = None) -> str:
     """The gradebook's SQLAlchemy URL: `db_url`, else the course's configured one. SQLite URLs
     get a long busy timeout, so that parallel writers wait for each other."""
     url = (db_url or course_config(root).get("CourseDirectory", {}).get("db_url")
@@ -66,7 +66,7 @@ def gradebook_url(root, db_url=None):
 
 
 @functools.lru_cache(maxsize=None)
-def course_config(root):
+def course_config(root: str) -> dict:
     """nbgrader's configuration as `nbgrader` run in `root` would load it (once per process:
     the front end asks for the URL and course id, workers build their API from it). Callers
     must not change it."""
@@ -81,7 +81,7 @@ def course_config(root):
         os.chdir(here)
 
 
-def course_settings(root):
+def course_settings(root: str):
     """A copy of the course's configuration, with its root made absolute (what the course
     secret and nbgrader's API are resolved against)."""
     config = copy.deepcopy(course_config(root))
@@ -89,7 +89,7 @@ def course_settings(root):
     return config
 
 
-def course_secret(root):
+def course_secret(root: str) -> bytes:
     """The course secret (AutogradeError, one line, if there is none: never public inputs)."""
     from grader.grading.secret import SecretError, load_secret
     try:
@@ -98,11 +98,11 @@ def course_secret(root):
         raise AutogradeError(str(exc)) from None
 
 
-def course_id(root):
+def course_id(root: str) -> str:
     return course_config(root).get("CourseDirectory", {}).get("course_id", "default_course")
 
 
-def fingerprint(folder):
+def fingerprint(folder: str) -> str:
     """A hash of every file of a submission (names and bytes)."""
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in sorted(os.walk(folder)):
@@ -115,17 +115,17 @@ def fingerprint(folder):
     return digest.hexdigest()
 
 
-def submissions(root, assignment):
+def submissions(root: str, assignment: str) -> dict[str, str]:
     """{student: submitted folder} of an assignment."""
     folders = glob.glob(os.path.join(root, "submitted", "*", assignment))
     return {os.path.basename(os.path.dirname(f)): f for f in sorted(folders) if os.path.isdir(f)}
 
 
-def marker_path(root, assignment, student):
+def marker_path(root: str, assignment: str, student: str) -> str:
     return os.path.join(root, "autograded", student, assignment, DONE_MARKER)
 
 
-def is_graded(root, assignment, student, print_, secret=""):
+def is_graded(root: str, assignment: str, student: str, print_: str, secret: str = "") -> bool:
     """Whether this exact submission was already graded to the end, with the course secret
     named `secret` (secret_id: after a new secret, every student is graded again)."""
     try:
@@ -136,7 +136,7 @@ def is_graded(root, assignment, student, print_, secret=""):
         return False
 
 
-def check_root(root):
+def check_root(root: str) -> None:
     if not os.path.isdir(root):
         raise AutogradeError(f"no such folder: {root}")
     if not os.path.isfile(os.path.join(root, "nbgrader_config.py")):
@@ -144,7 +144,7 @@ def check_root(root):
                              "course root or pass --root")
 
 
-def check_course(root, assignment, url):
+def check_course(root: str, assignment: str, url: str) -> None:
     """Clear errors for a course that cannot be graded, before any worker starts."""
     if not submissions(root, assignment):
         raise AutogradeError(f"no submissions of {assignment!r}: expected "
@@ -172,7 +172,8 @@ _apis = {}                     # (root, url) -> NbGraderAPI: config is loaded on
 _one_at_a_time = threading.Lock()   # nbgrader changes the working folder: one task per process
 
 
-def grade_submission(root, assignment, student, url, feedback=False, secret=""):
+def grade_submission(root: str, assignment: str, student: str, url: str, feedback: bool = False,
+                     secret: str = "") -> "Result":
     """Autograde one student's submission with nbgrader (and write its feedback); mark it
     graded (with `secret`, the secret_id of the course secret it is graded with). Runs in a
     worker; returns a Result and never raises."""
@@ -213,7 +214,7 @@ def _api(root, url):
     return _apis[root, url]
 
 
-def failure_reason(log):
+def failure_reason(log: str) -> str:
     """The one line that says why nbgrader gave up: the last exception line of its log."""
     lines = [line.strip() for line in log.splitlines()]
     errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Interrupt)\b", line)
@@ -226,7 +227,7 @@ def failure_reason(log):
 
 # ---------------------------------------------------------------- running many
 
-def warm_up(root, url, assignment):
+def warm_up(root: str, url: str, assignment: str) -> None:
     """Load, once, what every submission needs, in the process the local workers fork from:
     nbgrader's converter and API with the course's config, the kernel client, the judge, and
     torch (which computes the references for each student's secret inputs)."""
@@ -303,8 +304,8 @@ class DaskWorkers:
         self.client.close()
 
 
-def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False, feedback=False,
-              out=sys.stderr):
+def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = None, scheduler: str | None = None,
+              force: bool = False, feedback: bool = False, out=sys.stderr) -> "Run":
     """Grade every submission of `assignment` not yet graded. Returns a Run; raises
     AutogradeError for bad input. Ctrl-C (or SIGTERM) stops it from starting new submissions:
     the running ones finish and count, and the Run says it was interrupted."""
@@ -326,7 +327,7 @@ def autograde(root, assignment, jobs=1, db_url=None, scheduler=None, force=False
 
 
 @contextlib.contextmanager
-def only_grader(root, assignment):
+def only_grader(root: str, assignment: str):  # -> a context manager
     """Refuse to run beside another autograde of the same assignment in this course: two would
     grade the same submissions at once, each deleting the other's output."""
     os.makedirs(log_folder(root, assignment), exist_ok=True)
@@ -375,7 +376,7 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
     return run
 
 
-def outcome(future, student):
+def outcome(future, student: str) -> Result:
     """A finished task's Result. If a worker process died (killed, out of memory), its
     submission, and any the broken pool then gave up on, fail with that reason: a rerun grades
     them."""
@@ -403,7 +404,7 @@ class Run:
             bar.update(1)
 
 
-def lost_grades(root, assignment, url, graded):
+def lost_grades(root: str, assignment: str, url: str, graded: list[str]) -> list[Result]:
     """Results for graded submissions whose grades are not all in the gradebook (there should
     be none: this checks the claim instead of trusting it)."""
     from nbgrader.api import Gradebook
@@ -417,11 +418,11 @@ def lost_grades(root, assignment, url, graded):
     return [Result(s, False, reason="graded, but its grades are missing from the gradebook") for s in lost]
 
 
-def log_folder(root, assignment):
+def log_folder(root: str, assignment: str) -> str:
     return os.path.join(root, "logs", "autograde", assignment)
 
 
-def write_logs(root, assignment, failed):
+def write_logs(root: str, assignment: str, failed: list[Result]) -> dict[str, str]:
     """The full nbgrader log of each failed submission, for the instructor: {student: path}."""
     folder = log_folder(root, assignment)
     paths = {}
@@ -434,7 +435,7 @@ def write_logs(root, assignment, failed):
     return paths
 
 
-def summary(run, seconds):
+def summary(run: "Run", seconds: float) -> str:
     """The closing lines: counts, time per submission, and each failure with its reason."""
     done = len(run.graded) + len(run.failed)
     rate = f", {seconds / done:.2f} s per submission" if done else ""
@@ -458,7 +459,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(args):
+def main(args) -> int:
     """The command line's `autograde`: returns the exit status."""
     start = time.monotonic()
     previous = signal.signal(signal.SIGTERM, _interrupt)

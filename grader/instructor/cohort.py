@@ -8,25 +8,31 @@ and helpers go into the first solution cell, as a student would put them. A file
 JupyterLab, and the other edits a student can make to any cell, by grade_id:
 `CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
 (e.g. turn a test cell into markdown), `DELETE_CELLS`, and `EXTRA_CELLS = [("markdown", "text")]`
-(cells the student added at the end). `EXPECTED_SCORES = {"test_sigmoid":
-5, ...}` is what the kit must award, and `EXPECTED_REASONS = {"test_sigmoid": "text"}` what a
-cell's report must say (the tests hold the kit to both). The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
+(cells the student added at the end); and `EXPECTED_REASONS = {"test_sigmoid": "text"}`, what
+a cell's report must say. The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
+
+What the kit must award is one table for the whole cohort, `<cohort>/expected_scores.py`
+(`EXPECTED_SCORES = {student: {grade_id: points}}`), read by `expected_scores`: a cell it does
+not list is worth full marks if the student's file defines that name, 0 if not (the stub).
+The tests hold the kit to both the scores and the reasons.
 """
 import ast
 import os
 
 import nbformat
 
+from grader.exercises import ASSIGNMENTS
 from grader.grading.cells import nbgrader_meta
 from grader.instructor.notebook import fill_solutions, top_level_definitions
+from grader.suites import cell_points
 
-COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS",
-                   "EXPECTED_SCORES", "EXPECTED_REASONS")
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS", "EXPECTED_REASONS")
+EXPECTED_FILE = "expected_scores.py"   # in a cohort folder: the scores each student must get
 NEW_CELL = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell,
             "raw": nbformat.v4.new_raw_cell}
 
 
-def student_notebook(release_nb, student_source):
+def student_notebook(release_nb: dict, student_source: str) -> nbformat.NotebookNode:
     """The released notebook as this student would submit it."""
     nb = nbformat.from_dict(release_nb)
     fill_solutions(nb, top_level_definitions(student_source), preamble=helper_code(student_source))
@@ -47,7 +53,7 @@ def student_notebook(release_nb, student_source):
     return nb
 
 
-def build_submissions(root, cohort_dir, assignment, students=None):
+def build_submissions(root: str, cohort_dir: str, assignment: str, students=None) -> list[str]:
     """Write every cohort member's submission of `assignment` (or only those of `students`)
     under root/submitted/; returns the student ids written."""
     release = nbformat.read(os.path.join(root, "release", assignment, f"{assignment}.ipynb"), as_version=4)
@@ -67,7 +73,7 @@ def build_submissions(root, cohort_dir, assignment, students=None):
     return written
 
 
-def helper_code(source):
+def helper_code(source: str) -> list[tuple[str | None, str]]:
     """The student's imports and module-level code other than the definitions of API names
     and the cohort settings (helpers are kept whole; `fill_solutions` drops the API definitions)."""
     tree = ast.parse(source)
@@ -83,8 +89,41 @@ def helper_code(source):
     return keep
 
 
-def cohort_setting(source, name, default):
+def cohort_setting(source: str, name: str, default: object) -> object:
+    """The literal value assigned to `name` at the top level of some Python source."""
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
             return ast.literal_eval(node.value)
     return default
+
+
+def expected_table(cohort_dir: str) -> dict[str, dict[str, float]]:
+    """The cohort's table of scores that differ from the default (see expected_scores)."""
+    path = os.path.join(cohort_dir, EXPECTED_FILE)
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        table = cohort_setting(f.read(), "EXPECTED_SCORES", {})
+    cells = {f"test_{name}" for names in ASSIGNMENTS.values() for name in names}
+    unknown = sorted({g for scores in table.values() for g in scores} - cells)
+    if unknown:
+        raise ValueError(f"{path}: no graded cell is called {', '.join(unknown)}")
+    return table
+
+
+def expected_scores(cohort_dir: str, assignment: str) -> dict[str, dict[str, float]]:
+    """{student: {grade_id: points the kit must award}} for every student of the cohort with a
+    file for `assignment`: the cohort's table where it lists a cell; otherwise the cell's
+    points (its suite's) if the student's file defines the name, 0 if it does not."""
+    table, points = expected_table(cohort_dir), cell_points(assignment)
+    out = {}
+    for student in sorted(os.listdir(cohort_dir)):
+        path = os.path.join(cohort_dir, student, f"{assignment}.py")
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            defined = top_level_definitions(f.read())
+        listed = table.get(student, {})
+        out[student] = {f"test_{name}": float(listed.get(f"test_{name}", full if name in defined else 0.0))
+                        for name, full in points.items()}
+    return out

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from grader.engine.findings import Finding
+from grader.engine.summary import CellSummary
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.autograde import autograde
 from grader.instructor.cohort import build_submissions
@@ -20,12 +22,12 @@ from grader.instructor.report import write_report
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def nbgrader(root, *args, check=True):
+def nbgrader(root: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run the nbgrader command line in course folder `root`; returns the CompletedProcess."""
     return run_module(root, "nbgrader", *args, check=check)
 
 
-def run_module(root, module, *args, check=True):
+def run_module(root: str, module: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run `python -m module args` (nbgrader, or the kit's own commands) in folder `root`."""
     env = dict(os.environ)
     # nbgrader runs `alembic` from PATH: make this interpreter's scripts folder visible.
@@ -46,7 +48,7 @@ class DemoError(Exception):
     pass
 
 
-def fresh_folder(root, made_by="`python -m grader demo`"):
+def fresh_folder(root: str, made_by: str = "`python -m grader demo`") -> None:
     """An empty folder at `root`, marked as made by the kit.
 
     An existing folder is replaced only if it is empty or holds MARKER: pointing the demo or
@@ -61,7 +63,7 @@ def fresh_folder(root, made_by="`python -m grader demo`"):
         f.write(f"Made by {made_by}; replaced on each run.\n")
 
 
-def make_course(root, source_root=REPO):
+def make_course(root: str, source_root: str = REPO) -> None:
     """A fresh course folder (see fresh_folder) at `root` with the course's source/ and
     nbgrader_config.py, and a new course secret outside it (secret_path)."""
     fresh_folder(root)
@@ -82,7 +84,7 @@ def secret_path(root):
     return os.path.join(os.path.dirname(root), f".{os.path.basename(root)}.secret")
 
 
-def scores(root, assignment, url=None):
+def scores(root: str, assignment: str, url: str | None = None) -> dict[str, dict[str, float]]:
     """{student: {grade_id: score}} from the course's gradebook (or the one at `url`)."""
     from nbgrader.api import Gradebook
     with Gradebook(url or f"sqlite:///{os.path.join(root, 'gradebook.db')}") as gb:
@@ -90,16 +92,17 @@ def scores(root, assignment, url=None):
                 for s in gb.assignment_submissions(assignment)}
 
 
-def named_mistakes(root, assignment, student):
-    """The `Likely mistake:` lines in a student's autograded notebook, in order."""
+def named_mistakes(root: str, assignment: str, student: str) -> list[Finding]:
+    """The known mistakes named in a student's autograded notebook, cell by cell, in order
+    (read from the cells' grader summaries)."""
     import nbformat
     path = os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb")
     nb = nbformat.read(path, as_version=4)
-    return [line for cell in nb.cells for out in cell.get("outputs", []) if out.get("output_type") == "stream"
-            for line in out.text.splitlines() if line.startswith("Likely mistake:")]
+    return [finding for cell in nb.cells if "grader" in cell.get("metadata", {})
+            for finding in CellSummary.from_json(cell.metadata["grader"]).mistakes]
 
 
-def main(root=None):
+def main(root: str | None = None) -> int:
     root = os.path.abspath(root or os.path.join(REPO, "demo", "course"))
     cohort = os.path.join(REPO, "demo", "cohort")
     make_course(root)
@@ -131,8 +134,8 @@ def main(root=None):
                                             for c, w in zip(cells, widths))
                   + f"{sum(c or 0 for c in cells):>8g}")
         for student in students:
-            for line in dict.fromkeys(named_mistakes(root, assignment, student)):
-                print(f"  {student}: {line}")
+            for finding in dict.fromkeys(named_mistakes(root, assignment, student)):
+                print(f"  {student}: {finding.line()}")
         reports += write_report(root, assignment)
     print(f"\nFeedback (HTML, one per student): {os.path.join(root, 'feedback')}")
     print("Class reports and gradebook CSVs:\n" + "\n".join(f"  {path}" for path in reports))

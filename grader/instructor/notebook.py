@@ -5,7 +5,7 @@ import ast
 from grader.grading.cells import solution_cells
 
 
-def defined_names(source):
+def defined_names(source: str) -> list[str]:
     """Top-level function and class names defined by some Python source."""
     try:
         tree = ast.parse(source)
@@ -14,14 +14,14 @@ def defined_names(source):
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
 
 
-def solution_code(nb):
+def solution_code(nb: dict) -> str:
     """The instructor's solutions: all solution cells with the markers removed."""
     markers = ("### BEGIN SOLUTION", "### END SOLUTION")
     return "\n\n".join("\n".join(line for line in c.source.splitlines() if line.strip() not in markers)
                        for c in solution_cells(nb))
 
 
-def fill_solutions(nb, definitions, preamble=()):
+def fill_solutions(nb: dict, definitions: dict[str, str], preamble: list | tuple = ()) -> dict:
     """Put a student's code into the solution cells: each solution cell gets, for every name it
     defines in the source notebook, the student's top-level definition of that name.
 
@@ -40,7 +40,7 @@ def fill_solutions(nb, definitions, preamble=()):
     return nb
 
 
-def top_level_definitions(source):
+def top_level_definitions(source: str) -> dict[str, str]:
     """{name: source} of the top-level functions and classes in a Python file's source."""
     tree = ast.parse(source)
     lines = source.splitlines()

@@ -10,7 +10,8 @@ Writes two files under reports/ in the course root:
 
 Scores come from nbgrader's gradebook (so manual overrides count); what happened in each
 graded cell comes from the autograded notebooks, whose test cells carry the grader's
-structured results in `metadata["grader"]` (GradeResult.summary(), see grader/grading/pipeline.py).
+structured results in `metadata["grader"]` (a versioned grader.engine.summary.CellSummary,
+written by grader/grading/pipeline.py).
 """
 import base64
 import collections
@@ -22,11 +23,12 @@ import json
 import os
 import statistics
 
-# Error names in a cell's outputs, as nbclient and grader.grading.pipeline write them.
-CELL_TIMEOUTS = ("CellTimeoutError", "KeyboardInterrupt")   # nbgrader interrupts a cell at its time limit
-KERNEL_DEATH, NOT_RUN = "DeadKernelError", "NotRun"
+from grader.engine.findings import Finding
+from grader.engine.summary import CellSummary, CheckSummary, SchemaError
+from grader.grading.cells import CELL_TIMED_OUT, INTERRUPTED, KERNEL_DIED, NOT_RUN
+
+CELL_TIMEOUTS = (CELL_TIMED_OUT, INTERRUPTED)   # a cell stopped at its time limit
 EXAMPLES = 5              # students named per mistake
-MISTAKE_PREFIX, FIX_SEP = "Likely mistake: ", ". Fix: "
 
 
 class ReportError(Exception):
@@ -43,7 +45,7 @@ class Student:
     autograded: bool = False               # its autograded notebook was found
     scores: dict = dataclasses.field(default_factory=dict)       # cell -> points (gradebook)
     total: float = None
-    summaries: dict = dataclasses.field(default_factory=dict)    # cell -> GradeResult.summary()
+    summaries: dict = dataclasses.field(default_factory=dict)    # cell -> CellSummary
     other_errors: list = dataclasses.field(default_factory=list)  # [(cell label, error name)]
 
 
@@ -54,17 +56,17 @@ class ClassData:
     students: list         # [Student], sorted by id
 
     @property
-    def max_total(self):
+    def max_total(self) -> float:
         return sum(self.cells.values())
 
     @property
-    def submitted(self):
+    def submitted(self) -> list[Student]:
         return [s for s in self.students if s.submitted]
 
 
 # --- reading the gradebook and the autograded notebooks ---------------------------------
 
-def collect(root, assignment):
+def collect(root: str, assignment: str) -> ClassData:
     """Everything the report shows, from `root`/gradebook.db and `root`/autograded/."""
     db = os.path.join(root, "gradebook.db")
     if not os.path.isfile(db):   # (opening a missing database would create an empty one)
@@ -137,7 +139,10 @@ def _read_autograded(root, assignment, notebook, notebooks, student):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         summary = cell.get("metadata", {}).get("grader")
         if isinstance(summary, dict):
-            student.summaries[_column(notebooks, notebook, grade_id)] = summary
+            try:
+                student.summaries[_column(notebooks, notebook, grade_id)] = CellSummary.from_json(summary)
+            except SchemaError:   # reported as a cell without grader results
+                pass
             continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error" and out.get("ename") != NOT_RUN:
@@ -148,34 +153,36 @@ def _read_autograded(root, assignment, notebook, notebooks, student):
 
 # --- what the report says -----------------------------------------------------------------
 
-def check_pass_rates(data):
+def check_pass_rates(data: ClassData) -> list[tuple[str, CheckSummary, int, int]]:
     """[(cell, check summary, passed, graded)] in notebook order: how many passed each check."""
     rows = {}
     for cell in data.cells:
         for student in data.submitted:
-            for check in student.summaries.get(cell, {}).get("checks", []):
-                row = rows.setdefault((cell, check["name"]), [cell, check, 0, 0])
-                row[2] += bool(check.get("passed"))
+            summary = student.summaries.get(cell)
+            for check in summary.checks if summary else []:
+                row = rows.setdefault((cell, check.name), [cell, check, 0, 0])
+                row[2] += bool(check.passed)
                 row[3] += 1
     return [tuple(row) for row in rows.values()]
 
 
-def frequent_mistakes(data):
-    """[(mistake line, cells, students)], the most widespread first (each student counted once)."""
+def frequent_mistakes(data: ClassData) -> list[tuple[Finding, list[str], list[str]]]:
+    """[(mistake, cells, students)], the most widespread first (each student counted once)."""
     students, cells = collections.defaultdict(list), collections.defaultdict(list)
     for cell in data.cells:
         for student in data.submitted:
-            for line in student.summaries.get(cell, {}).get("mistakes", []):
-                if student.id not in students[line]:
-                    students[line].append(student.id)
-                if cell not in cells[line]:
-                    cells[line].append(cell)
+            summary = student.summaries.get(cell)
+            for finding in summary.mistakes if summary else []:
+                if student.id not in students[finding]:
+                    students[finding].append(student.id)
+                if cell not in cells[finding]:
+                    cells[finding].append(cell)
     order = list(data.cells)
-    return sorted(((line, cells[line], students[line]) for line in students),
-                  key=lambda item: (-len(item[2]), order.index(item[1][0]), item[0]))
+    return sorted(((finding, cells[finding], students[finding]) for finding in students),
+                  key=lambda item: (-len(item[2]), order.index(item[1][0]), item[0].line()))
 
 
-def incidents(data):
+def incidents(data: ClassData) -> list[tuple[str, str, str, str]]:
     """[(student, cell, kind, what happened)]: kernel deaths, time-outs, errors, missing records
     and grader failures, for the TA to look at (each one's points are already in the gradebook)."""
     rows = []
@@ -196,7 +203,7 @@ def incidents(data):
 
 
 def _error_kind(ename):
-    if ename == KERNEL_DEATH:
+    if ename == KERNEL_DIED:
         return "crash", "the kernel died in this cell; later cells did not run"
     if ename in CELL_TIMEOUTS:
         return "time-out", f"the cell hit nbgrader's time limit ({ename})"
@@ -204,22 +211,21 @@ def _error_kind(ename):
 
 
 def _cell_incidents(summary):
-    """(kind, text) for one graded cell's summary."""
+    """(kind, text) for one graded cell's CellSummary."""
     out = []
-    errors = summary.get("errors", [])
-    for ename in dict.fromkeys(errors):
+    for ename in dict.fromkeys(summary.errors):
         if ename == NOT_RUN:
             out.append(("crash", "not run: the kernel had died in an earlier cell"))
         else:
             out.append(_error_kind(ename))
-    if not summary.get("recorded", True) and not errors:
+    if not summary.recorded and not summary.errors:
         out.append(("no record", "no answers recorded: the grading code did not run to the end "
                                  "(cell skipped or edited?)"))
-    if summary.get("timed_out_calls"):
-        out.append(("time-out", f"{summary['timed_out_calls']} call(s) of the student's code timed out"))
-    if summary.get("problem"):
-        out.append(("grader", f"could not grade: {summary['problem']}"))
-    broken = [c["name"] for c in summary.get("checks", []) if c.get("internal_errors")]
+    if summary.timed_out_calls:
+        out.append(("time-out", f"{summary.timed_out_calls} call(s) of the student's code timed out"))
+    if summary.problem:
+        out.append(("grader", f"could not grade: {summary.problem}"))
+    broken = [c.name for c in summary.checks if c.internal_errors]
     if broken:
         out.append(("grader", f"internal grader error in {', '.join(broken)}"))
     return out
@@ -227,7 +233,7 @@ def _cell_incidents(summary):
 
 # --- the CSV -------------------------------------------------------------------------------
 
-def write_csv(data, path):
+def write_csv(data: ClassData, path: str) -> None:
     """One row per student (blank scores if not submitted), a column per graded cell, the total."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
@@ -257,7 +263,7 @@ def _png(fig, alt):
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def histogram(data):
+def histogram(data: ClassData) -> str:
     import numpy as np
     totals = [s.total for s in data.submitted]
     top = data.max_total
@@ -273,10 +279,10 @@ def histogram(data):
     return _png(fig, f"histogram of total scores for {len(totals)} submissions")
 
 
-def pass_rate_chart(rates):
+def pass_rate_chart(rates: list) -> str:
     import numpy as np
     fig, ax = _figure(7, 0.8 + 0.28 * len(rates))
-    labels = [check["name"] for _, check, _, _ in rates]
+    labels = [check.name for _, check, _, _ in rates]
     values = [100 * passed / graded if graded else 0 for _, _, passed, graded in rates]
     cells = list(dict.fromkeys(cell for cell, *_ in rates))
     colors = [f"C{cells.index(cell) % 10}" for cell, *_ in rates]
@@ -290,11 +296,11 @@ def pass_rate_chart(rates):
     return _png(fig, "pass rate of each check")
 
 
-def mistakes_chart(mistakes, submitted):
+def mistakes_chart(mistakes: list, submitted: int) -> str:
     import numpy as np
     top = mistakes[:10]
     fig, ax = _figure(7, 0.8 + 0.32 * len(top))
-    labels = [_shorten(_split_mistake(line)[0], 60) for line, _, _ in top]
+    labels = [_shorten(finding.name, 60) for finding, _, _ in top]
     y = np.arange(len(top))
     counts = [len(students) for _, _, students in top]
     bars = ax.barh(y, counts, color="#c8553d")
@@ -306,12 +312,6 @@ def mistakes_chart(mistakes, submitted):
     ax.set_xlabel(f"students (of {submitted})")
     ax.grid(axis="x", alpha=0.3)
     return _png(fig, "students per named mistake")
-
-
-def _split_mistake(line):
-    name, _, fix = line[len(MISTAKE_PREFIX):].partition(FIX_SEP) if line.startswith(MISTAKE_PREFIX) \
-        else (line, "", "")
-    return name, fix
 
 
 def _shorten(text, n):
@@ -338,7 +338,7 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def render_html(data, csv_name):
+def render_html(data: ClassData, csv_name: str) -> str:
     e = html.escape
     subs = data.submitted
     totals = [s.total for s in subs]
@@ -393,8 +393,8 @@ def _cell_table(data):
 
 def _rates_table(rates):
     e = html.escape
-    rows = [f"<tr><td>{e(cell)}</td><td>{e(check['name'])}</td><td>{e(str(check.get('category', '')))}</td>"
-            f"<td class=n>{check.get('points', 0):g}</td><td class=n>{passed} / {graded}</td>"
+    rows = [f"<tr><td>{e(cell)}</td><td>{e(check.name)}</td><td>{e(check.category)}</td>"
+            f"<td class=n>{check.points:g}</td><td class=n>{passed} / {graded}</td>"
             f"<td class=n>{_pct(passed, graded)}</td></tr>" for cell, check, passed, graded in rates]
     return ("<table><tr><th>cell</th><th>check</th><th>category</th><th>points</th><th>passed</th>"
             "<th>rate</th></tr>" + "".join(rows) + "</table>") if rows else ""
@@ -403,8 +403,8 @@ def _rates_table(rates):
 def _mistakes_table(mistakes, submitted):
     e = html.escape
     rows = []
-    for line, cells, students in mistakes:
-        name, fix = _split_mistake(line)
+    for finding, cells, students in mistakes:
+        name, fix = finding.name, finding.fix
         more = len(students) - EXAMPLES
         examples = ", ".join(students[:EXAMPLES]) + (f" and {more} more" if more > 0 else "")
         rows.append(f"<tr><td class=n>{len(students)}</td><td class=n>{_pct(len(students), submitted)}</td>"
@@ -454,7 +454,7 @@ def _score_td(score, points):
 
 # --- the command ---------------------------------------------------------------------------
 
-def write_report(root, assignment, out_dir=None):
+def write_report(root: str, assignment: str, out_dir: str | None = None) -> tuple[str, str]:
     """Write the HTML report and the CSV; returns their paths."""
     data = collect(root, assignment)
     out_dir = out_dir or os.path.join(root, "reports")

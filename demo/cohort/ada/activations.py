@@ -1,8 +1,6 @@
 # ada: correct, vectorised, with np.where for the stable sigmoid.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
-
 
 def sigmoid(x):
     x = np.asarray(x)

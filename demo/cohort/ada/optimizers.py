@@ -1,8 +1,6 @@
 # ada: correct, vectorised, with the state in dicts and Adam written with m_hat and v_hat.
 import numpy as np
 
-EXPECTED_SCORES = {"test_SGD": 8, "test_Adam": 8}
-
 
 class SGD:
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):

@@ -1,8 +1,6 @@
 # ben: correct in another style: logaddexp, float64 results, moveaxis and an explicit loop.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
-
 
 def _logsumexp_last(z):
     """log(sum(exp(z))) over the last axis, one row at a time."""

@@ -2,8 +2,6 @@
 # each new value back into the caller's array (p[idx] = ...), state kept in float64 arrays.
 import numpy as np
 
-EXPECTED_SCORES = {"test_SGD": 8, "test_Adam": 8}
-
 
 class SGD:
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):

@@ -2,8 +2,6 @@
 # full marks), softmax over axis 0, and log(softmax) for log_softmax (loses stability only).
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 4}
-
 
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))

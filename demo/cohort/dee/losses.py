@@ -4,9 +4,6 @@
 # sigmoid (both lose stability only), and 'mean' for kl_div's 'batchmean'.
 import numpy as np
 
-EXPECTED_SCORES = {"test_nll_loss": 4, "test_cross_entropy": 4, "test_cross_entropy_grad": 1,
-                   "test_binary_cross_entropy": 5, "test_binary_cross_entropy_with_logits": 4, "test_kl_div": 2}
-
 
 def softmax(x):
     e = np.exp(x - np.max(x, axis=1, keepdims=True))

@@ -2,8 +2,6 @@
 # ignores `axis`, and a log-sum-exp without the max shift.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 3, "test_sigmoid_grad": 0, "test_softmax": 4, "test_log_softmax": 4}
-
 
 def sigmoid(x):
     return np.exp(x) / (1 + np.exp(x))

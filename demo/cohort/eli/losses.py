@@ -3,9 +3,6 @@
 # log(1 + exp(-z)) that overflows, and the reversed KL divergence KL(q || p).
 import numpy as np
 
-EXPECTED_SCORES = {"test_nll_loss": 0, "test_cross_entropy": 2, "test_cross_entropy_grad": 0,
-                   "test_binary_cross_entropy": 6, "test_binary_cross_entropy_with_logits": 4, "test_kl_div": 0}
-
 
 def log_softmax(x):
     z = x - np.max(x, axis=1, keepdims=True)

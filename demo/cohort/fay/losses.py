@@ -2,8 +2,6 @@
 # full marks for cells it skipped). Must earn nothing for the wrong answers.
 import numpy as np
 
-EXPECTED_SCORES = {"test_nll_loss": 0, "test_cross_entropy": 0, "test_cross_entropy_grad": 0,
-                   "test_binary_cross_entropy": 0, "test_binary_cross_entropy_with_logits": 0, "test_kl_div": 0}
 
 CELL_TAGS = {"test_nll_loss": ["skip-execution"], "test_cross_entropy": ["skip-execution"],
              "test_cross_entropy_grad": ["skip-execution"], "test_binary_cross_entropy": ["skip-execution"],

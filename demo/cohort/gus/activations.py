@@ -4,8 +4,6 @@ import sys
 
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
-
 
 def sigmoid(x):
     print("debug: sigmoid called", file=sys.stderr)

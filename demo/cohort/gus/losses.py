@@ -4,9 +4,6 @@ import sys
 
 import numpy as np
 
-EXPECTED_SCORES = {"test_nll_loss": 6, "test_cross_entropy": 8, "test_cross_entropy_grad": 5,
-                   "test_binary_cross_entropy": 7, "test_binary_cross_entropy_with_logits": 6, "test_kl_div": 6}
-
 
 def nll_loss(log_probs, targets, weight=None, reduction="mean"):
     print(f"debug: nll_loss on {log_probs.shape}, reduction={reduction}", file=sys.stderr)

@@ -7,8 +7,6 @@ import numpy as np
 
 print(sigmoid(np.array([0.0, 1.0])))  # noqa: F821 (the mistake: run before sigmoid exists)
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 4, "test_log_softmax": 6}
-
 
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))

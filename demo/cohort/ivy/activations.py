@@ -5,8 +5,6 @@ import os
 
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
-
 
 def sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))

@@ -2,7 +2,6 @@
 # keeps its points, the rest scores 0 with the reason.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_log_softmax": "the kernel died"}
 CELL_SOURCE = {"log_softmax": "import os\nos._exit(3)"}
 

@@ -3,7 +3,6 @@ import sys
 
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
 
 print("x" * 20_000_000)
 print("y\n" * 100_000, file=sys.stderr)

@@ -1,7 +1,6 @@
 # Returns arrays whose comparisons lie and which claim to be whatever they are compared with.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid": "Mismatched elements"}
 
 

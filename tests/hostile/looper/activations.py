@@ -2,7 +2,6 @@
 # swallows every exception, even the interrupt, so the kernel never answers again.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 0, "test_softmax": 6, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid_grad": "timed out: no answer within 2 s",
                     "test_log_softmax": "no answers were recorded"}
 

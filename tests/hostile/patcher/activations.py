@@ -4,7 +4,6 @@ import numpy as np
 import grader
 import grader.engine.compare
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid": "Mismatched elements", "test_softmax": "no answers were recorded"}
 # From the softmax cell on, grade() itself is replaced by one that returns full marks.
 CELL_SOURCE = {"softmax": "grader.grade = lambda name: 6.0\n\n\ndef softmax(x, axis=-1):\n    return np.zeros_like(x)"}

@@ -1,7 +1,6 @@
 # Exceptions, wrong shapes, NaN and non-numbers.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_sigmoid": "raised ValueError: not today", "test_sigmoid_grad": "shape: expected",
                     "test_softmax": "got NaN", "test_log_softmax": "not numbers"}
 

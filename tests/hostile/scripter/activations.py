@@ -4,13 +4,15 @@
 import numpy as np
 from IPython.display import HTML, Javascript, display
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 6}
 EXPECTED_REASONS = {"test_softmax": "raised ValueError: <img src=x onerror="}
 EXTRA_CELLS = [
     ("markdown", "Notes <svg onload=\"document.title='pwned-md-svg'\"></svg>\n\n"
                  "<script>document.title='pwned-md-script'</script>\n\n"
                  "<img src=x onerror=\"document.title='pwned-md-img'\">\n\n"
-                 "[link](javascript:document.title='pwned-md-link') <a href=\"javascript:document.title='pwned-a'\">a</a>"),
+                 "[link](javascript:document.title='pwned-md-link') <a href=\"javascript:document.title='pwned-a'\">a</a>\n\n"
+                 # math is rendered to MathML on the trusted side (latex2mathml copies these verbatim)
+                 "$\\text{<img src=x onerror=\"document.title='pwned-math'\">}$ "
+                 "$\\href{javascript:document.title='pwned-math-href'}{x}$"),
     ("code", "raise ValueError('<img src=x onerror=\"document.title=\\'pwned-error\\'\">')"),
 ]
 

@@ -1,7 +1,6 @@
 # softmax segfaults the kernel while it is being graded.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 0}
 EXPECTED_REASONS = {"test_softmax": "the kernel died", "test_log_softmax": "not run: the kernel died"}
 
 

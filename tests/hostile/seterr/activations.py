@@ -6,8 +6,6 @@ import numpy as np
 np.seterr(all="raise")
 np.set_printoptions(precision=1, suppress=True)
 
-EXPECTED_SCORES = {"test_sigmoid": 5, "test_sigmoid_grad": 4, "test_softmax": 6, "test_log_softmax": 6}
-
 
 def sigmoid(x):
     return 1 / (1 + np.exp(-x))

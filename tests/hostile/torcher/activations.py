@@ -1,7 +1,6 @@
 # Calls the reference instead of implementing it: no credit, with a message saying so.
 import numpy as np
 
-EXPECTED_SCORES = {"test_sigmoid": 0, "test_sigmoid_grad": 4, "test_softmax": 0, "test_log_softmax": 6}
 EXPECTED_REASONS = {"test_sigmoid": "torch is not available while grading",
                     "test_softmax": "scipy is not available while grading"}
 

@@ -1,0 +1,35 @@
+"""Helpers shared by the kit's tests (test modules import these, never each other)."""
+import os
+
+import nbformat
+
+from grader.engine.bank import References
+from grader.instructor.demo import REPO
+from grader.instructor.notebook import solution_code
+
+COHORT = os.path.join(REPO, "demo", "cohort")          # the demo students
+HOSTILE = os.path.join(REPO, "tests", "hostile")       # the hostile and broken submissions
+
+
+def source_notebook(assignment):
+    return nbformat.read(os.path.join(REPO, "source", assignment, f"{assignment}.ipynb"), as_version=4)
+
+
+def solution_namespace(assignment):
+    """The instructor's solution cells of `assignment`, executed: {name: object}."""
+    namespace = {}
+    exec("import numpy as np\n" + solution_code(source_notebook(assignment)), namespace)
+    return namespace
+
+
+def trusted_references(assignment):
+    """The `ref` of the trusted grader: the bank, and torch for what it lacks."""
+    from grader import reference
+    return References.for_assignment(assignment, compute=reference.answer)
+
+
+def cell_outputs_text(root, assignment, student):
+    """{grade_id: all text output} of a student's autograded notebook."""
+    nb = nbformat.read(os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb"), as_version=4)
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): "".join(
+        o.get("text", "") + o.get("evalue", "") for o in c.get("outputs", [])) for c in nb.cells}

@@ -107,7 +107,7 @@ def test_test_cells_record_errors_and_timed_out_calls_for_reports(graded):
     assert ivy["test_log_softmax"].errors == ["NotRun"]
     assert ivy["test_sigmoid"].errors == [] and ivy["test_sigmoid"].recorded
     raw = graded_test_cells(autograded(graded, "dee"))["test_softmax"]["metadata"]["grader"]
-    assert raw["version"] == 2 and raw["mistakes"][0]["name"] == "normalised over axis 0 instead of the `axis` argument"
+    assert raw["version"] == 3 and raw["mistakes"][0]["name"] == "normalised over axis 0 instead of the `axis` argument"
 
 
 # --- the class report on the demo cohort ---------------------------------------------------
@@ -157,6 +157,35 @@ def test_report_counts_named_mistakes_and_lists_crashes_and_time_outs(graded, de
 
 
 @pytest.mark.slow
+def test_failed_graded_cells_carry_one_picture_and_right_ones_none(graded):
+    for student in scores(graded, ASSIGNMENT):
+        for grade_id, cell in graded_test_cells(autograded(graded, student)).items():
+            pictures = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+            summary = summaries(graded, student)[grade_id]
+            failed = [c for c in summary.checks if not c.passed]
+            if not failed:
+                assert pictures == [], (student, grade_id)
+            assert len(pictures) <= 1, (student, grade_id)
+    dee = graded_test_cells(autograded(graded, "dee"))["test_softmax"]   # softmax over axis 0
+    assert any("image/png" in o.get("data", {}) for o in dee["outputs"])
+    with open(os.path.join(graded, "feedback", "dee", ASSIGNMENT, f"{ASSIGNMENT}.html")) as f:
+        assert 'src="data:image/png;base64,' in f.read()
+
+
+@pytest.mark.slow
+def test_report_links_each_students_feedback_and_shows_where_runs_leave_torchs_path(graded, demo_report):
+    page = open(demo_report[0]).read()
+    for student in scores(graded, ASSIGNMENT):
+        assert f'<a href="../feedback/{student}/{ASSIGNMENT}/{ASSIGNMENT}.html">{student}</a>' in page, student
+    rows = report.divergences(report.collect(graded, "optimizers"))
+    assert rows, "the demo's wrong optimizers leave torch's path"
+    for cell, name, steps in rows:
+        assert cell in ("test_SGD", "test_Adam") and all(isinstance(s, int) and s >= 1 for s in steps)
+    assert any(name for _, name, _ in rows), "some divergences are explained by a named mistake"
+    assert "No failing optimizer runs." in page    # the activations page has no runs
+
+
+@pytest.mark.slow
 def test_report_page_is_self_contained(demo_report):
     page = open(demo_report[0]).read()
     assert "<script" not in page and "<link" not in page and "@import" not in page
@@ -184,7 +213,7 @@ def check_in_browser(path, picture):
     assert not refused and not errors
     assert images and all(done and width > 300 for done, width in images), images
     assert headings == ["Scores", "Checks: pass rate", "Most frequent named mistakes",
-                        "Time-outs and crashes", "Scores per student"]
+                        "Where optimizer runs leave torch's path", "Time-outs and crashes", "Scores per student"]
     return text
 
 

@@ -26,7 +26,7 @@ def summary():
 
 def test_a_cell_summary_round_trips_through_json_with_its_version():
     data = summary().to_json()
-    assert data["version"] == SCHEMA_VERSION == 2
+    assert data["version"] == SCHEMA_VERSION == 3
     assert data["mistakes"] == [{"name": "axis 0", "fix": "use axis"}]
     assert CellSummary.from_json(data) == summary()
 
@@ -38,11 +38,20 @@ def test_a_version_1_summary_is_still_read():
     assert CellSummary.from_json(old) == summary()
 
 
+def test_a_version_2_summary_is_still_read():
+    # Version 2 had no divergences: they read as none.
+    old = summary().to_json()
+    old["version"] = 2
+    for check in old["checks"]:
+        del check["divergences"]
+    assert CellSummary.from_json(old) == summary()
+
+
 def test_unreadable_summaries_are_refused_with_schema_error():
     with pytest.raises(SchemaError, match="newer kit"):
-        CellSummary.from_json({**summary().to_json(), "version": 3})
+        CellSummary.from_json({**summary().to_json(), "version": 4})
     with pytest.raises(SchemaError, match="malformed"):
-        CellSummary.from_json({"version": 2, "api": "softmax"})
+        CellSummary.from_json({"version": 3, "api": "softmax"})
     with pytest.raises(SchemaError, match="malformed"):
         CellSummary.from_json({**summary().to_json(), "checks": [{"nom": 1}]})
 

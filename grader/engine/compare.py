@@ -26,8 +26,12 @@ class Mismatch(AssertionError):
     mistakes that explain it (shown after the message, one `Likely mistake:` line each). Not
     an error of the grader."""
 
-    def __init__(self, message: str, findings: list[Finding] | tuple = ()):
+    def __init__(self, message: str, findings: list[Finding] | tuple = (), outcome: Outcome | None = None,
+                 expected: np.ndarray | None = None, step: int | None = None):
         self.message, self.findings = message, tuple(findings)
+        # The compared answers, for pictures of the failing case (grader.grading.figures), and for
+        # a run, the first step where it left torch's path.
+        self.outcome, self.expected, self.step = outcome, expected, step
         super().__init__("\n".join([message] + [f.line() for f in self.findings]))
 
 
@@ -62,7 +66,7 @@ def assert_close(outcome: Outcome, expected: np.ndarray, what: str | None = None
     problem = _problem(outcome, expected)
     if problem:
         raise Mismatch(_report(outcome, expected, problem, what),
-                       mistakes.diagnose(outcome, expected))
+                       mistakes.diagnose(outcome, expected), outcome, expected)
 
 
 @judged
@@ -156,8 +160,10 @@ def assert_trajectory_close(outcome: Outcome, expected: np.ndarray) -> None:
     else:
         problem = _problem(outcome, expected, where=_run_locator(params))
     if problem:
+        where = first_mismatch(outcome.value, expected) if outcome.ok else None
         raise Mismatch(_run_report(outcome, expected, problem),
-                       mistakes.diagnose(outcome, expected) if outcome.ok else ())
+                       mistakes.diagnose(outcome, expected) if outcome.ok else (), outcome, expected,
+                       step=None if where is None else where[0] + 1)
 
 
 @judged

@@ -37,6 +37,9 @@ class Failure:
     case: str                       # the case id, e.g. "float32[3, 4]"
     message: str
     findings: tuple = ()            # (Finding, ...)
+    outcome: object = None          # the student's Outcome and torch's answer, where compared
+    expected: object = None
+    step: int | None = None         # a run: the first step where it left torch's path
 
 
 @dataclasses.dataclass
@@ -84,7 +87,9 @@ class GradeResult:
         """What reports and dashboards need, without the prose; `cell` holds what the grading
         pipeline saw of the cell (CellSummary's last fields)."""
         checks = [CheckSummary(c.name, c.category, c.points, c.passed, c.cases, [f.case for f in c.failures],
-                               len(c.internal_errors), [case for case, _ in c.unchecked]) for c in self.checks]
+                               len(c.internal_errors), [case for case, _ in c.unchecked],
+                               [[f.findings[0].name if f.findings else "", f.step]
+                                for f in c.failures if f.step is not None]) for c in self.checks]
         return CellSummary(api=self.api, score=self.score, max_score=self.max_score, problem=self.problem,
                            mistakes=self.mistakes, warnings=dict(self.warnings), checks=checks, **cell)
 
@@ -150,7 +155,8 @@ class _Plugin:
         name, case = self.case_of[item.nodeid]
         exc = call.excinfo.value
         if isinstance(exc, Mismatch):
-            self.checks[name].failures.append(Failure(case, exc.message, exc.findings))
+            self.checks[name].failures.append(Failure(case, exc.message, exc.findings, exc.outcome,
+                                                      exc.expected, exc.step))
         elif isinstance(exc, AssertionError):
             self.checks[name].failures.append(Failure(case, str(exc) or "assertion failed"))
         elif isinstance(exc, ReferenceUnavailable):   # not the student's fault, nor the grader's

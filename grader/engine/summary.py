@@ -6,13 +6,13 @@ class report (grader.instructor.report) reads it back with `CellSummary.from_jso
 carries a schema version, so a report made by a newer kit still reads older notebooks.
 
 Versions: 1 (no "version" key) named mistakes as `Likely mistake:` lines; 2 as
-{"name", "fix"} objects.
+{"name", "fix"} objects; 3 adds each check's `divergences` (where failing runs left torch's path).
 """
 import dataclasses
 
 from grader.engine.findings import Finding
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaError(ValueError):
@@ -29,6 +29,9 @@ class CheckSummary:
     failed_cases: list = dataclasses.field(default_factory=list)   # case ids
     internal_errors: int = 0  # cases where the check itself failed (a grader bug)
     unchecked_cases: list = dataclasses.field(default_factory=list)   # no reference here: no point lost
+    # [[mistake name or "", step]]: for each failing case that is a run (an optimizer), the first
+    # step where it left torch's path, with the known mistake named there (if any)
+    divergences: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -56,7 +59,7 @@ class CellSummary:
         """Read a summary of any known version; SchemaError if it cannot be read."""
         try:
             version = data.get("version", 1)
-            if version not in (1, SCHEMA_VERSION):
+            if version not in (1, 2, SCHEMA_VERSION):
                 raise SchemaError(f"cell summary version {version!r}: written by a newer kit?")
             fields = {f.name for f in dataclasses.fields(cls)}
             values = {k: v for k, v in data.items() if k in fields}

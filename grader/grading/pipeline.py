@@ -31,6 +31,7 @@ from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
 from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, NOT_RUN, nbgrader_meta
 from grader.grading.feedback import SafeOutputs
+from grader.grading.figures import cell_figures
 from grader.grading.secret import load_secret
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
@@ -192,6 +193,7 @@ class ScoreFromRecords(NbGraderPreprocessor):
             recorded=bool(record), notes=notes, errors=errors,
             timed_out_calls=sum(o.timed_out for o in record.values() if o.api == name)).to_json()
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text),
+                        *(nbformat.from_dict(out) for out in cell_figures(result)),
                         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                                execution_count=cell.get("execution_count"))]
 

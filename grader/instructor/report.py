@@ -4,7 +4,8 @@ Writes two files under reports/ in the course root:
 - `<assignment>.html`: one self-contained page (opens from disk; no server, no scripts, no
   external resources; figures drawn with matplotlib and embedded as PNG): the score
   histogram, the pass rate of every check, the most frequent named mistakes with example
-  students, time-outs and crashes, and everyone's scores.
+  students, where failing optimizer runs leave torch's path, time-outs and crashes, and
+  everyone's scores, each student linked to their feedback page.
 - `<assignment>-scores.csv`: one row per student, one column per graded cell and the total,
   ready to import into an LMS gradebook.
 
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import statistics
+import urllib.parse
 
 from grader.engine.findings import Finding
 from grader.engine.summary import CellSummary, CheckSummary, SchemaError
@@ -47,6 +49,7 @@ class Student:
     total: float = None
     summaries: dict = dataclasses.field(default_factory=dict)    # cell -> CellSummary
     other_errors: list = dataclasses.field(default_factory=list)  # [(cell label, error name)]
+    feedback: list = dataclasses.field(default_factory=list)      # paths of its feedback pages
 
 
 @dataclasses.dataclass
@@ -106,6 +109,9 @@ def collect(root: str, assignment: str) -> ClassData:
     for student in data.submitted:
         for nb in notebooks:
             _read_autograded(root, assignment, nb, notebooks, student)
+            page = os.path.join(root, "feedback", student.id, assignment, f"{nb}.html")
+            if os.path.isfile(page):
+                student.feedback.append(os.path.abspath(page))
     return data
 
 
@@ -180,6 +186,24 @@ def frequent_mistakes(data: ClassData) -> list[tuple[Finding, list[str], list[st
     order = list(data.cells)
     return sorted(((finding, cells[finding], students[finding]) for finding in students),
                   key=lambda item: (-len(item[2]), order.index(item[1][0]), item[0].line()))
+
+
+def divergences(data: ClassData) -> list[tuple[str, str, collections.Counter]]:
+    """[(cell, mistake name or "", Counter of steps)]: for runs (optimizers) that failed, the first
+    step where each student's run left torch's path, grouped by the mistake named there; the
+    most widespread first. Each student counts once per cell and mistake (their first failing run)."""
+    steps = {}
+    for cell in data.cells:
+        for student in data.submitted:
+            summary = student.summaries.get(cell)
+            seen = set()
+            for check in summary.checks if summary else []:
+                for name, step in check.divergences:
+                    if name not in seen:
+                        seen.add(name)
+                        steps.setdefault((cell, name), collections.Counter())[step] += 1
+    return sorted(((cell, name, counter) for (cell, name), counter in steps.items()),
+                  key=lambda item: (-sum(item[2].values()), item[0], item[1]))
 
 
 def incidents(data: ClassData) -> list[tuple[str, str, str, str]]:
@@ -338,7 +362,8 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def render_html(data: ClassData, csv_name: str) -> str:
+def render_html(data: ClassData, csv_name: str, out_dir: str = ".") -> str:
+    """The page; links (the CSV, each student's feedback) are relative to `out_dir`, where it is saved."""
     e = html.escape
     subs = data.submitted
     totals = [s.total for s in subs]
@@ -369,8 +394,11 @@ def render_html(data: ClassData, csv_name: str) -> str:
         "<h2>Most frequent named mistakes</h2>",
         (mistakes_chart(mistakes, len(subs)) + _mistakes_table(mistakes, len(subs))) if mistakes
         else "<p>No named mistakes.</p>",
+        "<h2>Where optimizer runs leave torch's path</h2>", _divergences_html(divergences(data)),
         "<h2>Time-outs and crashes</h2>", _incidents_html(events),
-        "<h2>Scores per student</h2>", _students_table(data),
+        "<h2>Scores per student</h2>",
+        "<p>Each student's name links to their feedback page (after <code>nbgrader generate_feedback</code>).</p>",
+        _students_table(data, out_dir),
         "</body></html>"]
     return "\n".join(parts) + "\n"
 
@@ -415,6 +443,23 @@ def _mistakes_table(mistakes, submitted):
             "<th>for example</th></tr>" + "".join(rows) + "</table>")
 
 
+def _divergences_html(rows):
+    e = html.escape
+    if not rows:
+        return "<p>No failing optimizer runs.</p>"
+    body = "".join(
+        f"<tr><td>{e(cell)}</td><td>{e(name) if name else '<span class=muted>no named mistake</span>'}</td>"
+        f"<td class=n>{sum(counter.values())}</td><td class=n>{counter.most_common(1)[0][0]}</td>"
+        f"<td>{e(', '.join(f'step {step}: {n}' for step, n in sorted(counter.items())))}</td></tr>"
+        for cell, name, counter in rows)
+    return ("<p>For each failing run, the first step where the student's parameters leave torch's "
+            "(the feedback pictures mark it). A mistake that shows at step 1 is in the update itself; "
+            "a later one is in the state carried between steps (buffers, bias correction, the learning "
+            "rate changed mid-run).</p>"
+            "<table><tr><th>cell</th><th>likely mistake</th><th>students</th><th>most common first step</th>"
+            "<th>first steps seen</th></tr>" + body + "</table>")
+
+
 def _incidents_html(events):
     e = html.escape
     if not events:
@@ -429,7 +474,7 @@ def _incidents_html(events):
             + rows + "</table>")
 
 
-def _students_table(data):
+def _students_table(data, out_dir="."):
     e = html.escape
     head = "".join(f"<th>{e(cell)}<br><span class=muted>/{points:g}</span></th>" for cell, points in data.cells.items())
     rows = []
@@ -438,7 +483,11 @@ def _students_table(data):
             rows.append(f"<tr><td>{e(s.id)}</td><td colspan={len(data.cells) + 1} class=muted>no submission</td></tr>")
             continue
         cells = "".join(_score_td(s.scores.get(cell), points) for cell, points in data.cells.items())
-        rows.append(f"<tr><td>{e(s.id)}</td>{cells}{_score_td(s.total, data.max_total)}</tr>")
+        name = e(s.id)
+        if s.feedback:
+            link = os.path.relpath(s.feedback[0], os.path.abspath(out_dir)).replace(os.sep, "/")
+            name = f'<a href="{e(urllib.parse.quote(link))}">{name}</a>'
+        rows.append(f"<tr><td>{name}</td>{cells}{_score_td(s.total, data.max_total)}</tr>")
     table = (f"<table><tr><th>student</th>{head}<th>total<br><span class=muted>/{data.max_total:g}</span></th></tr>"
              + "".join(rows) + "</table>")
     # A long class list is folded away so the summary above stays readable.
@@ -463,5 +512,5 @@ def write_report(root: str, assignment: str, out_dir: str | None = None) -> tupl
     html_path = os.path.join(out_dir, f"{assignment}.html")
     write_csv(data, csv_path)
     with open(html_path, "w", encoding="utf-8") as f:
-        f.write(render_html(data, os.path.basename(csv_path)))
+        f.write(render_html(data, os.path.basename(csv_path), out_dir))
     return os.path.normpath(html_path), os.path.normpath(csv_path)

@@ -17,7 +17,7 @@ stability points); a wrong reduction loses the option points.
 import numpy as np
 
 from grader.engine.mistakes import IN_PLACE, mistake
-from grader.suites import (Case, array, cases, exact_distribution, exact_log, graded, matches_torch, normal, shape,
+from grader.suites import (Case, cases, exact_distribution, exact_log, graded, matches_torch, normal, shape,
                            signs, uniform)
 
 REDUCTIONS = ("mean", "sum", "none")

@@ -1,10 +1,16 @@
 """nbgrader configuration for the course. The kit's pipelines live in grader/grading/pipeline.py."""
-from grader.grading import pipeline
+from grader.grading import intake, pipeline
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "dl-course"
 c.CourseDirectory.root = "."
+
+# Intake, before nbgrader copies a submission: links, pipes, sockets, devices and files over
+# the size limit are never followed, read or copied; they are moved unread to left_out/ and the
+# student's notes say why (grader/grading/intake.py). Student ids nbgrader would read as
+# patterns (`star*`) or skip (`.hidden`) are refused by name.
+c.Autograde.pre_convert_hook = intake.Intake(max_file_bytes=50 * 2**20)
 
 # Autograding: score every test_<name> cell from its recorded answers, judged outside the
 # student's kernel (stderr, skip-execution tags and tampering cannot change a score), survive
@@ -12,11 +18,13 @@ c.CourseDirectory.root = "."
 c.Autograde.sanitize_preprocessors = pipeline.SANITIZE
 c.Autograde.autograde_preprocessors = pipeline.AUTOGRADE
 c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 60            # seconds per cell; grade() also limits each call to 2 s
+c.Execute.timeout = 60            # seconds per cell; grade() also limits each call to 2 s of CPU time
 # Grading needs nothing from a kernel after its last cell: stop it at once instead of waiting
 # ~0.3 s for a polite exit (measured per notebook; bench/).
 c.Execute.shutdown_kernel = "immediate"
 c.LimitOutput.max_lines = 300
+c.CapCells.max_cell_chars = 1_000_000          # a cell's source and attachments
+c.CapCells.max_notebook_chars = 10_000_000     # all of a notebook's cells
 
 # Feedback: never show the hidden part of a test cell.
 c.GenerateFeedback.preprocessors = pipeline.FEEDBACK

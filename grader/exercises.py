@@ -24,11 +24,36 @@ ASSIGNMENTS = {
         "SGD": ("params", "lr", "momentum", "dampening", "weight_decay", "nesterov"),
         "Adam": ("params", "lr", "betas", "eps", "weight_decay", "amsgrad"),
     },
+    "mlp": {
+        "linear": ("x", "W", "b"),
+        "linear_backward": ("x", "W", "grad_out"),
+        "relu_backward": ("x", "grad_out"),
+        "mlp_loss_and_grads": ("x", "targets", "params"),
+        "train": ("x", "targets", "params", "lr", "steps", "momentum"),
+    },
 }
 
 # API names that are classes holding state across calls (optimizers). Checks call them with a
 # run description, and grader.engine.driver plays the run: see grader/engine/driver.py.
 STATEFUL = {"SGD", "Adam"}
+
+
+# API names whose answer is several arrays: the names of its parts, nested as the function
+# returns them (linear_backward returns a tuple of three arrays; mlp_loss_and_grads a loss and
+# a list of four gradients). A check asks for one part at a time, `student.part("grad_b")
+# .linear_backward(x, W, g)`, so each part is compared, scored and explained on its own; see
+# grader.engine.driver.play.
+PARTS = {
+    "linear_backward": ("grad_x", "grad_W", "grad_b"),
+    "mlp_loss_and_grads": ("loss", ("dW1", "db1", "dW2", "db2")),
+    "train": ("losses", ("W1", "b1", "W2", "b2")),
+}
+
+# API names that train: {name: position of the `params` argument}. Like torch.optim, they must
+# update the caller's param arrays in place. Their answer is what they return followed by the
+# params after the call (read from the list they were given: see grader.engine.driver.play),
+# and the call names the params it updated in place.
+TRAINS = {"train": 2}
 
 
 def is_stateful(name: str) -> bool:

@@ -12,8 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from grader.engine.driver import drive
-from grader.exercises import is_stateful
+from grader.engine.driver import play
 
 # One thread: torch results are then bitwise repeatable (TORCH_NOTES, "Tolerances").
 torch.set_num_threads(1)
@@ -117,10 +116,56 @@ class Adam(_TorchOptimizer):
     torch_class = torch.optim.Adam
 
 
-def answer(name: str, args: tuple = (), kwargs: dict | None = None) -> np.ndarray:
-    """torch's answer to a call of API `name`, as numpy: for a stateful API (an optimizer
-    class) the trajectory of the run the arguments describe (grader.engine.driver)."""
-    fn = globals()[name]
-    if is_stateful(name):
-        return np.asarray(drive(fn, *args, **(kwargs or {}))[0])
-    return np.asarray(fn(*args, **(kwargs or {})))
+# --- mlp: a two-layer network, its gradients by autograd, its training by torch.optim ---
+
+def linear(x, W, b):
+    return F.linear(_tensor(x), _tensor(W), _tensor(b)).numpy()
+
+
+def linear_backward(x, W, grad_out):
+    """(grad_x, grad_W, grad_b) of sum(F.linear(x, W, b) * grad_out), by autograd."""
+    tx, tW = _tensor(x, requires_grad=True), _tensor(W, requires_grad=True)
+    tb = torch.zeros(tW.shape[0], dtype=tW.dtype, requires_grad=True)
+    (F.linear(tx, tW, tb) * _tensor(grad_out)).sum().backward()
+    return tx.grad.numpy(), tW.grad.numpy(), tb.grad.numpy()
+
+
+def relu_backward(x, grad_out):
+    t = _tensor(x, requires_grad=True)
+    (torch.relu(t) * _tensor(grad_out)).sum().backward()
+    return t.grad.numpy()
+
+
+def _mlp_loss(x, targets, params):
+    W1, b1, W2, b2 = params
+    return F.cross_entropy(F.linear(torch.relu(F.linear(x, W1, b1)), W2, b2), targets)
+
+
+def mlp_loss_and_grads(x, targets, params):
+    tensors = [_tensor(p, requires_grad=True) for p in params]
+    loss = _mlp_loss(_tensor(x), _tensor(targets), tensors)
+    loss.backward()
+    return loss.detach().numpy(), [t.grad.numpy() for t in tensors]
+
+
+def train(x, targets, params, lr, steps, momentum=0.0):
+    """Full-batch training with torch.optim.SGD; the tensors share the params' memory
+    (torch.from_numpy), so the optimizer updates the caller's arrays in place."""
+    tensors = [torch.from_numpy(p).requires_grad_(True) for p in params]
+    opt = torch.optim.SGD(tensors, lr=lr, momentum=momentum)
+    x, targets = _tensor(x), _tensor(targets)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = _mlp_loss(x, targets, tensors)
+        losses.append(loss.detach().clone())   # before the step, in the params' dtype
+        loss.backward()
+        opt.step()
+    return torch.stack(losses).numpy() if losses else np.zeros(0, dtype=x.numpy().dtype)
+
+
+def answer(name: str, args: tuple = (), kwargs: dict | None = None, part: str = "") -> np.ndarray:
+    """torch's answer to a call of API `name`, as numpy, played as the student's code is
+    (grader.engine.driver.play): for a stateful API (an optimizer class) the trajectory of the
+    run the arguments describe; with `part`, that part of an answer of several arrays."""
+    return np.asarray(play(name, globals()[name], args, kwargs or {}, part)[0])

@@ -1,5 +1,8 @@
 """Helpers shared by the kit's tests (test modules import these, never each other)."""
 import os
+import shutil
+import subprocess
+import sys
 
 import nbformat
 
@@ -33,3 +36,26 @@ def cell_outputs_text(root, assignment, student):
     nb = nbformat.read(os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb"), as_version=4)
     return {c.metadata.get("nbgrader", {}).get("grade_id"): "".join(
         o.get("text", "") + o.get("evalue", "") for o in c.get("outputs", [])) for c in nb.cells}
+
+
+IGNORED = shutil.ignore_patterns("autograded", "feedback", "reports", "logs")
+
+
+def ungraded_copy(graded, dest, assignment, keep=None):
+    """The graded course copied to `dest` as it was before autograding `assignment` (its
+    submissions removed from the gradebook; other folders' grading outputs left out)."""
+    from nbgrader.api import Gradebook
+    shutil.copytree(graded, dest, ignore=IGNORED)
+    for student in os.listdir(os.path.join(dest, "submitted")):
+        if keep is not None and student not in keep:
+            shutil.rmtree(os.path.join(dest, "submitted", student))
+    with Gradebook(f"sqlite:///{os.path.join(dest, 'gradebook.db')}", "dl-course") as gb:
+        for submission in gb.assignment_submissions(assignment):
+            gb.remove_submission(assignment, submission.student.id)
+    return str(dest)
+
+
+def autograde(root, *args, **popen):
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    return subprocess.run([sys.executable, "-m", "grader", "autograde", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600, **popen)

@@ -2,7 +2,6 @@
 gave (the `graded` fixture), survives being killed, summarises failures, refuses bad input,
 and works with a real PostgreSQL gradebook and on a Dask distributed cluster."""
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,33 +11,10 @@ import pytest
 
 from grader.instructor.autograde import DONE_MARKER
 from grader.instructor.demo import nbgrader, scores
-from tests.helpers import cell_outputs_text
+from tests.helpers import autograde, cell_outputs_text, ungraded_copy
 from tests.postgres import running_postgres
 
 pytestmark = pytest.mark.slow   # the real nbgrader, kernels and PostgreSQL
-
-IGNORED = shutil.ignore_patterns("autograded", "feedback", "reports", "logs")
-
-
-def ungraded_copy(graded, dest, assignment, keep=None):
-    """The graded course copied to `dest` as it was before autograding `assignment` (its
-    submissions removed from the gradebook; other folders' grading outputs left out)."""
-    from nbgrader.api import Gradebook
-    shutil.copytree(graded, dest, ignore=IGNORED)
-    for student in os.listdir(os.path.join(dest, "submitted")):
-        if keep is not None and student not in keep:
-            shutil.rmtree(os.path.join(dest, "submitted", student))
-    with Gradebook(f"sqlite:///{os.path.join(dest, 'gradebook.db')}", "dl-course") as gb:
-        for submission in gb.assignment_submissions(assignment):
-            gb.remove_submission(assignment, submission.student.id)
-    return str(dest)
-
-
-def autograde(root, *args, **popen):
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
-    return subprocess.run([sys.executable, "-m", "grader", "autograde", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600, **popen)
-
 
 def graded_students(root, assignment):
     folder = os.path.join(root, "autograded")

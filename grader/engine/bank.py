@@ -32,9 +32,10 @@ BANK_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 _DIGESTS = "__digests__"   # the npz entry holding [[key, digest], ...]
 
 
-def call_key(name: str, args: tuple = (), kwargs: dict | None = None) -> str:
-    """A short digest that identifies a call by its function name and exact arguments."""
-    h = hashlib.sha256(name.encode())
+def call_key(name: str, args: tuple = (), kwargs: dict | None = None, part: str = "") -> str:
+    """A short digest that identifies a call by its function name and exact arguments (and
+    the part of the answer asked for, grader.exercises.PARTS)."""
+    h = hashlib.sha256((f"{name}.{part}" if part else name).encode())
     _feed(h, tuple(args))
     _feed(h, dict(kwargs or {}))
     return h.hexdigest()[:24]
@@ -127,8 +128,8 @@ class References:
     def case(self, check: str, case: str) -> "CaseReferences":
         return CaseReferences(self, check, case)
 
-    def get(self, key: str, api: str, args: tuple, kwargs: dict) -> np.ndarray:
-        digest = call_key(api, args, kwargs)
+    def get(self, key: str, api: str, args: tuple, kwargs: dict, part: str = "") -> np.ndarray:
+        digest = call_key(api, args, kwargs, part)
         known = self.asked.get(key)
         if known is not None and known.digest == digest:
             return known.value.copy()
@@ -139,28 +140,36 @@ class References:
             elif stored.digest != digest:
                 self.misses[key] = "the reference bank's reference for this case was made for other inputs"
         if key in self.misses or self.live:
-            value = self._compute(key, api, args, kwargs)
+            value = self._compute(key, api, args, kwargs, part)
         else:
             value = stored.value
         self.asked[key] = Reference(digest, value)
         return value.copy()
 
-    def _compute(self, key, api, args, kwargs):
+    def _compute(self, key, api, args, kwargs, part):
         if self.compute is None:
             if self.trusted or self.live:
                 raise RuntimeError(f"{self.misses.get(key, key)}, and no torch was given to compute it")
             raise ReferenceUnavailable(f"{self.misses[key]}, and torch is not available here to compute "
                                        "it; the grader checks it after you submit")
-        return np.asarray(self.compute(api, args, kwargs))
+        # `compute(api, args, kwargs, part)` (grader.reference.answer) plays the call as the
+        # student's code is played; the part is passed only when one is asked for
+        return np.asarray(self.compute(api, args, kwargs, part) if part else self.compute(api, args, kwargs))
 
 
 class CaseReferences:
     """The `ref` of one case of a check: `ref.softmax(x)` asks the References for the case's
     next reference to softmax (calls are numbered, so a case may ask twice)."""
 
-    def __init__(self, references, check, case):
-        self._references, self._check, self._case = references, check, case
+    def __init__(self, references, check, case, part=""):
+        self._references, self._check, self._case, self._part = references, check, case, part
         self._calls = {}
+
+    def part(self, name):
+        """`ref.part("grad_b").linear_backward(...)`: torch's answer's part `name` (PARTS)."""
+        view = CaseReferences(self._references, self._check, self._case, name)
+        view._calls = self._calls   # one numbering of the case's calls
+        return view
 
     def __getattr__(self, api):
         if api.startswith("_"):
@@ -169,5 +178,6 @@ class CaseReferences:
         def reference(*args, **kwargs):
             n = self._calls.get(api, 0)
             self._calls[api] = n + 1
-            return self._references.get(case_key(self._check, self._case, api, n), api, args, kwargs)
+            return self._references.get(case_key(self._check, self._case, api, n), api, args, kwargs,
+                                        self._part)
         return reference

@@ -112,16 +112,27 @@ def _report(outcome, expected, problem, what):
 def describe_call(outcome: Outcome) -> str:
     """`softmax(x, axis=0)`: the call as a student would write it."""
     names = parameter_names(outcome.api, len(outcome.args))
-    parts = [n if isinstance(a, np.ndarray) else f"{n}={a!r}" for n, a in zip(names, outcome.args)]
+    parts = [n if isinstance(a, np.ndarray) or _arrays(a) else f"{n}={a!r}" for n, a in zip(names, outcome.args)]
     parts += [f"{k}=..." if isinstance(v, np.ndarray) else f"{k}={v!r}" for k, v in outcome.kwargs.items()]
-    return f"{outcome.api}({', '.join(parts)})"
+    call = f"{outcome.api}({', '.join(parts)})"
+    return f"{outcome.part} of {call}" if outcome.part else call
 
 
 def _named_inputs(outcome):
     """The array arguments of a call, with their SPEC names."""
     names = parameter_names(outcome.api, len(outcome.args))
     items = list(zip(names, outcome.args)) + list(outcome.kwargs.items())
-    return [(n, a) for n, a in items if isinstance(a, np.ndarray)]
+    named = []
+    for n, a in items:
+        if isinstance(a, np.ndarray):
+            named.append((n, a))
+        elif _arrays(a):   # a list of arrays (params)
+            named += [(f"{n}[{i}]", p) for i, p in enumerate(a)]
+    return named
+
+
+def _arrays(value):
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(p, np.ndarray) for p in value)
 
 
 SHOW_ALL = 12   # arrays up to this many elements are shown whole in reports
@@ -143,6 +154,43 @@ def _show(a, limit):
         return f"{head} [{sample[1:]}, ...]"
     body = np.array2string(a, precision=8, separator=", ", max_line_width=100)
     return f"{head} {' '.join(body.split())}" if a.ndim else f"{head} {body}"
+
+
+@judged
+def assert_curve_close(outcome: Outcome, expected: np.ndarray, what: str = "loss") -> None:
+    """Raise Mismatch unless a sequence over training steps (a loss curve: entry k before
+    update k + 1) equals torch's; the report names the first step where it leaves torch's."""
+    expected = np.asarray(expected)
+    problem = _problem(outcome, expected, where=lambda idx: f" at step {int(idx[0])}" if len(idx) else "")
+    if not problem:
+        return
+    lines = [f"{describe_call(outcome)} differs from torch:"]
+    where = first_mismatch(outcome.value, expected) if outcome.ok else None
+    if where is not None:
+        k = where[0]
+        lines.append(f"  leaves torch's curve at step {k} (the {what} after {k} update(s)): expected "
+                     f"{num(expected[where])}, got {num(outcome.value[where])}"
+                     + ("; up to there it followed torch's" if k else ""))
+    lines += ["  " + line for line in problem.splitlines()]
+    lines += [f"  input {name}: {show(value)}" for name, value in _named_inputs(outcome)]
+    lines.append(f"  expected (torch): {show(expected)}")
+    if outcome.ok:
+        lines.append(f"  got:              {show(outcome.value)}")
+    raise Mismatch("\n".join(lines), mistakes.diagnose(outcome, expected) if outcome.ok else (), outcome,
+                   expected, step=None if where is None else where[0])
+
+
+@judged
+def assert_in_place(outcome: Outcome, names: list[str]) -> None:
+    """Raise Mismatch unless the call updated each of `names` (e.g. "params[0]", as a trainer's
+    outcome names them) in place: the caller's own arrays, as torch.optim updates a model's."""
+    if not outcome.ok:
+        raise Mismatch(f"{describe_call(outcome)} is wrong:\n  {outcome.problem}")
+    missing = [name for name in names if name not in outcome.mutated]
+    if missing:
+        raise Mismatch(f"{describe_call(outcome)} is wrong:\n  did not update {', '.join(missing)} in place: "
+                       "the arrays the caller passed in (a model's weights) still hold their old values",
+                       [Finding(*mistakes.NOT_IN_PLACE)])
 
 
 # --- trajectories: runs of stateful APIs (optimizers), see grader/engine/driver.py ------------

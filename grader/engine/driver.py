@@ -1,4 +1,10 @@
-"""The driver for stateful APIs (optimizer classes): one training run, the same for everyone.
+"""The driver: how an API is called, the same way for the student, torch and the known mistakes.
+
+`play` is the one entry point: a plain function is called; an optimizer class plays a run
+(`drive`, below); a trainer (grader.exercises.TRAINS) gets a list of the model's arrays; and an
+answer of several arrays (grader.exercises.PARTS) gives the part a check asks for.
+
+The driver for stateful APIs (optimizer classes): one training run, the same for everyone.
 
 A check cannot call an optimizer once and compare one answer: its state (momentum buffers,
 moment estimates, step counts) only shows over several steps. So a check describes a *run*:
@@ -26,6 +32,99 @@ so an optimizer that replaces its list's arrays instead of updating them is stil
 its arithmetic; whether the caller's own arrays were updated in place is reported separately.
 """
 import numpy as np
+
+from grader.exercises import PARTS, TRAINS, is_stateful
+
+
+class AnswerLayoutError(ValueError):
+    """The answer is not laid out as the API's parts (grader.exercises.PARTS) say; the
+    message says what came back and what was expected. A wrong answer, not a crash."""
+
+
+def play(api, fn, args=(), kwargs=None, part=""):
+    """Call `fn`, an implementation of API `api` (the student's, torch's or a known mistake's),
+    the way the checks mean it; returns (answer, in_place):
+    - a class (grader.exercises.STATEFUL): the run the arguments describe (`drive`): the
+      trajectory, and the params updated in place;
+    - a trainer (grader.exercises.TRAINS): `fn` gets a list holding copies of the params; the
+      answer is what it returns followed by that list after the call, and `in_place` names the
+      params whose arrays it updated in place (`params[0]`, ...);
+    - any other function: what `fn(*args, **kwargs)` returns; `in_place` is None (the caller
+      compares the arguments before and after).
+    With `part` (an API with PARTS), the answer is that part of it.
+    Every caller (the guarded student call, torch's reference, the catalogue's mistakes) goes
+    through here, so all are asked the same question."""
+    kwargs = kwargs or {}
+    if is_stateful(api):
+        answer, in_place = drive(fn, *args, **kwargs)
+    elif api in TRAINS:
+        answer, in_place = _train(fn, TRAINS[api], args, kwargs)
+    else:
+        answer, in_place = fn(*args, **kwargs), None
+    return (select(api, answer, part) if part else answer), in_place
+
+
+def _train(fn, at, args, kwargs):
+    """Call a trainer as a training script would: the params are a list of the model's arrays."""
+    start = [np.array(p, copy=True) for p in args[at]]
+    held = [p.copy() for p in start]   # the caller's arrays: the model's weights
+    given = list(held)                 # the list the function gets (it may change its items)
+    result = fn(*args[:at], given, *args[at + 1:], **kwargs)
+    in_place = tuple(f"params[{i}]" for i, p in enumerate(held)
+                     if i < len(given) and given[i] is p and not same_bits(start[i], p))
+    return (result, given), in_place
+
+
+def select(api, answer, part):
+    """Part `part` of an answer laid out as PARTS[api]: nested as the layout is (tuples or
+    lists), or else flat with as many items as the layout has names, in the same order."""
+    layout = PARTS[api]
+    names = _names(layout)
+    if part not in names:
+        raise KeyError(f"`{api}` has no part {part!r}; its parts are {names}")
+    value = _walk(answer, layout, part)
+    if value is not _ABSENT:
+        return value
+    flat = _leaves(answer)
+    if len(flat) == len(names):
+        return flat[names.index(part)]
+    raise AnswerLayoutError(f"returned {_looks(answer)}; expected {_looks(layout)}")
+
+
+_ABSENT = object()
+
+
+def _names(layout):
+    return [n for item in layout for n in ([item] if isinstance(item, str) else _names(item))]
+
+
+def _walk(answer, layout, part):
+    if not isinstance(answer, (list, tuple)) or len(answer) != len(layout):
+        return _ABSENT
+    for value, item in zip(answer, layout):
+        if item == part:
+            return value
+        if not isinstance(item, str) and part in _names(item):
+            return _walk(value, item, part)
+    return _ABSENT
+
+
+def _leaves(answer):
+    if not isinstance(answer, (list, tuple)):
+        return [answer]
+    return [leaf for item in answer for leaf in _leaves(item)]
+
+
+def _looks(value):
+    """How a (nested) answer or layout looks, in a few words: `(loss, [4 items])`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_looks(v) for v in value[:6]) + (", ..." if len(value) > 6 else "")
+        return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__}"
 
 
 def drive(cls: type, params: list, hyper: tuple = (), grads: list | tuple = (),

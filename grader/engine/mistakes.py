@@ -24,7 +24,7 @@ import numpy as np
 
 from grader.exercises import is_stateful
 from grader.engine.closeness import differences, tolerance
-from grader.engine.driver import drive
+from grader.engine.driver import play
 from grader.engine.findings import Finding
 from grader.engine.submission import Outcome, copies
 
@@ -55,15 +55,14 @@ class Mistake:
     def line(self) -> str:
         return self.finding.line()
 
-    def answer(self, args: tuple, kwargs: dict) -> np.ndarray | None:
-        """What this wrong implementation returns for the call, or None if it fails."""
+    def answer(self, args: tuple, kwargs: dict, part: str = "") -> np.ndarray | None:
+        """What this wrong implementation answers to the call (played like the student's: an
+        optimizer's run, a trainer, one part of the answer), or None if it fails."""
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                if is_stateful(self.api):   # a wrong optimizer class: play the same run
-                    return np.asarray(drive(self.implementation, *args, **kwargs)[0], dtype=np.float64)
-                return np.asarray(self.implementation(*copies(args), **copies(kwargs)),
-                                  dtype=np.float64)
+                answer, _ = play(self.api, self.implementation, copies(args), copies(kwargs), part)
+                return np.asarray(answer, dtype=np.float64)
             except Exception:
                 return None
 
@@ -89,7 +88,7 @@ def diagnose(outcome: Outcome, expected: np.ndarray) -> list[Finding]:
         loose = tolerance(expected.dtype)
     found = []
     for m in CATALOGUE.get(outcome.api, []):
-        wrong = m.answer(outcome.args, outcome.kwargs)
+        wrong = m.answer(outcome.args, outcome.kwargs, outcome.part)
         if wrong is None or wrong.shape != got.shape:
             continue
         if wrong.shape == expected.shape and not differences(wrong, expected, *tolerance(expected.dtype)):

@@ -22,7 +22,7 @@ import numpy as np
 
 from grader.engine.compare import recording_only
 from grader.engine.runner import judge
-from grader.engine.submission import Outcome, _Submission, copies
+from grader.engine.submission import Outcome, Problem, _Submission, copies
 
 PLAN_FILE = ".grader-plan.npz"
 _VERSION = 1
@@ -35,6 +35,7 @@ class PlannedCall:
     api: str
     args: tuple
     kwargs: dict
+    part: str = ""    # the part of the answer asked for (grader.exercises.PARTS), if any
 
 
 class PlanningSubmission(_Submission):
@@ -44,15 +45,18 @@ class PlanningSubmission(_Submission):
         super().__init__({})
         self.calls = []
 
-    def _answer(self, key, api, args, kwargs):
-        self.calls.append(PlannedCall(key, api, copies(tuple(args)), copies(dict(kwargs))))
-        return Outcome(api, problem="planned, not run")
+    def _answer(self, key, api, args, kwargs, part=""):
+        self.calls.append(PlannedCall(key, api, copies(tuple(args)), copies(dict(kwargs)), part))
+        return Outcome.failed(api, Problem.NOT_RECORDED, "planned, not run")
 
 
 class _NoReferences:
     """The `ref` while planning: references are not needed, so none are computed."""
 
     def case(self, check, case):
+        return self
+
+    def part(self, name):
         return self
 
     def __getattr__(self, name):
@@ -94,7 +98,8 @@ def write_plan(path: str, assignment: str, plan: dict) -> None:
             return {"value": value}
         raise TypeError(f"a planned call cannot carry a {type(value).__name__}")
 
-    calls = {api: [[c.key, encode(c.args), encode(c.kwargs)] for c in planned] for api, planned in plan.items()}
+    calls = {api: [[c.key, encode(c.args), encode(c.kwargs), c.part] for c in planned]
+             for api, planned in plan.items()}
     text = json.dumps({"version": _VERSION, "assignment": assignment, "arrays": arrays, "calls": calls})
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
@@ -140,8 +145,8 @@ def read_plan(path: str) -> tuple:
                 return value
             raise PlanError(f"unknown entry {tag!r} in the grading plan")
 
-        calls = {str(api): [PlannedCall(str(key), str(api), decode(args), decode(kwargs))
-                            for key, args, kwargs in planned]
+        calls = {str(api): [PlannedCall(str(key), str(api), decode(args), decode(kwargs), str(part))
+                            for key, args, kwargs, part in planned]
                  for api, planned in payload["calls"].items()}
         return str(payload["assignment"]), calls
     except PlanError:

@@ -13,7 +13,9 @@ Two kinds of student, one interface:
 Calls are identified by `call_key` plus an occurrence count, so repeated identical calls
 replay in order. A stateful API (a class, see `grader.exercises.STATEFUL`) is called with a run
 description and played by `grader.engine.driver.drive`: its answer is the trajectory of the params,
-and `mutated` names the params it updated in place.
+and `mutated` names the params it updated in place; so does a trainer's (`grader.exercises.TRAINS`).
+An API whose answer is several arrays (`grader.exercises.PARTS`) is asked for one part at a time:
+`student.part("grad_b").linear_backward(x, W, g)`.
 """
 import base64
 import contextlib
@@ -30,9 +32,8 @@ import warnings
 
 import numpy as np
 
-from grader.exercises import is_stateful
 from grader.engine.bank import call_key
-from grader.engine.driver import drive, same_bits
+from grader.engine.driver import AnswerLayoutError, play, same_bits
 
 RECORD_MIME = "application/vnd.dl-grader.record+json"
 RECORD_VERSION = 2               # 2: outcomes carry their problem's kind and exception type
@@ -50,7 +51,8 @@ class Problem(enum.Enum):
     BUDGET_USED_UP = "budget_used_up"   # not run: earlier calls used up the cell's time budget
     NOT_DEFINED = "not_defined"         # the notebook does not define the name
     RETURNED_NONE = "returned_none"
-    NOT_AN_ARRAY = "not_an_array"       # numpy cannot make an array of what it returned
+    NOT_AN_ARRAY = "not_an_array"       # numpy cannot make an array of what it returned (or of
+                                        # the part asked for: several arrays not laid out as PARTS)
     NOT_NUMBERS = "not_numbers"         # an array, but of strings or objects
     TOO_BIG = "too_big"                 # more than MAX_VALUE_ELEMENTS numbers
     NOT_RECORDED = "not_recorded"       # replay: the record holds no answer for this call
@@ -68,8 +70,9 @@ class Outcome:
     warnings: tuple = ()          # "RuntimeWarning: overflow encountered in exp", ...
     printed: int = 0              # characters the call printed (captured, not shown)
     mutated: tuple = ()           # names of array arguments the call modified in place
-                                  # (for a stateful API: the params it updated in place)
+                                  # (for a stateful API or a trainer: the params it updated in place)
     seconds: float = 0.0
+    part: str = ""                # which part of the answer `value` is (grader.exercises.PARTS)
     kind: Problem | None = None   # why there is no usable result, as a fact (None: there is one)
     error: str = ""               # the exception's type name when kind is Problem.RAISED
 
@@ -116,12 +119,26 @@ class _Submission:
             raise AttributeError(api)
         return lambda *args, **kwargs: self.call(api, args, kwargs)
 
-    def call(self, api: str, args: tuple, kwargs: dict) -> Outcome:
-        base = call_key(api, args, kwargs)
+    def part(self, name: str) -> "_Part":
+        """`student.part("grad_b").linear_backward(...)`: that part of the answer (PARTS)."""
+        return _Part(self, name)
+
+    def call(self, api: str, args: tuple, kwargs: dict, part: str = "") -> Outcome:
+        base = call_key(api, args, kwargs, part)
         n = self._seen.get(base, 0)
         self._seen[base] = n + 1
-        outcome = self._answer(f"{base}#{n}", api, args, kwargs)
-        return dataclasses.replace(outcome, args=args, kwargs=kwargs)
+        outcome = self._answer(f"{base}#{n}", api, args, kwargs, part)
+        return dataclasses.replace(outcome, args=args, kwargs=kwargs, part=part)
+
+
+class _Part:
+    def __init__(self, submission, name):
+        self._submission, self._name = submission, name
+
+    def __getattr__(self, api):
+        if api.startswith("_"):
+            raise AttributeError(api)
+        return lambda *args, **kwargs: self._submission.call(api, args, kwargs, self._name)
 
 
 class LiveSubmission(_Submission):
@@ -138,7 +155,7 @@ class LiveSubmission(_Submission):
         self.cpu_deadline = time.process_time() + budget
         self.wall_deadline = time.monotonic() + WALL_BACKSTOP * budget
 
-    def _answer(self, key, api, args, kwargs):
+    def _answer(self, key, api, args, kwargs, part=""):
         fn = self.namespace.get(api)
         if fn is None:
             outcome = Outcome.failed(api, Problem.NOT_DEFINED, f"`{api}` is not defined in the notebook")
@@ -146,7 +163,7 @@ class LiveSubmission(_Submission):
             outcome = Outcome.failed(api, Problem.BUDGET_USED_UP, "not run: the time budget for this "
                                                                   "cell was used up by earlier calls")
         else:
-            outcome = _guarded_call(api, fn, args, kwargs, self.time_limit, stateful=is_stateful(api))
+            outcome = _guarded_call(api, fn, args, kwargs, self.time_limit, part)
         self.record[key] = outcome
         return outcome
 
@@ -154,7 +171,7 @@ class LiveSubmission(_Submission):
         """Make the planned calls (grader.engine.plan.PlannedCall), recording each answer under
         the key the plan gives it."""
         for call in calls:
-            self._answer(call.key, call.api, call.args, call.kwargs)
+            self._answer(call.key, call.api, call.args, call.kwargs, call.part)
 
     def encode(self) -> dict:
         return encode_record(self.record)
@@ -163,7 +180,7 @@ class LiveSubmission(_Submission):
 class ReplayedSubmission(_Submission):
     """Answers calls from a record made by a LiveSubmission (see `decode_record`)."""
 
-    def _answer(self, key, api, args, kwargs):
+    def _answer(self, key, api, args, kwargs, part=""):
         outcome = self.record.get(key)
         if outcome is None or outcome.api != api:
             outcome = Outcome.failed(api, Problem.NOT_RECORDED, "no answer was recorded for this call "
@@ -225,11 +242,11 @@ def _same(a, b):
     return True
 
 
-def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
+def _guarded_call(api, fn, args, kwargs, time_limit, part=""):
     call_args, call_kwargs = copies(args), copies(kwargs)
     printed = io.StringIO()
     start = time.monotonic()
-    result, problem, in_place = None, None, ()   # problem: (kind, words, exception type)
+    result, problem, in_place = None, None, None   # problem: (kind, words, exception type)
     # numpy's default error state and print options for the call: a notebook's own
     # np.seterr(all="raise") or np.set_printoptions must not turn a right answer into an error.
     with warnings.catch_warnings(record=True) as caught, _numpy_defaults(), \
@@ -237,12 +254,11 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
         warnings.simplefilter("always")
         try:
             with _time_limit(time_limit):
-                if stateful:
-                    result, in_place = drive(fn, *call_args, **call_kwargs)
-                else:
-                    result = fn(*call_args, **call_kwargs)
+                result, in_place = play(api, fn, call_args, call_kwargs, part)
         except ProbeTimeout as exc:
             problem = Problem.TIMED_OUT, f"timed out: {exc}", ""
+        except AnswerLayoutError as exc:
+            problem = Problem.NOT_AN_ARRAY, str(exc), ""
         except KeyboardInterrupt:
             raise  # the notebook-level time limit: let nbgrader stop the cell
         except BaseException as exc:  # SystemExit too: a student's exit() is just an error here
@@ -252,7 +268,7 @@ def _guarded_call(api, fn, args, kwargs, time_limit, stateful=False):
             value, problem = _to_array(result)
     seconds = time.monotonic() - start
     names = _arg_names(args, kwargs)
-    mutated = in_place if stateful else tuple(
+    mutated = in_place if in_place is not None else tuple(
         n for n, before, after in zip(names, list(args) + list(kwargs.values()),
                                       list(call_args) + list(call_kwargs.values()))
         if not _same(before, after))

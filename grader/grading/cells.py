@@ -2,11 +2,12 @@
 instructor's tools and the tests."""
 
 # Error outputs (their `ename`) that say a cell did not run to the end. The pipeline
-# (grader.grading.pipeline.ExecuteSurvivingDeath) writes the first three; the class report
+# (grader.grading.pipeline.ExecuteSurvivingDeath) writes the first four; the class report
 # (grader.instructor.report) counts them. The names are nbclient's exception names.
 NOT_RUN = "NotRun"                    # a later cell, not run after the kernel died or the notebook ran out of time
 KERNEL_DIED = "DeadKernelError"       # the kernel died in this cell
 CELL_TIMED_OUT = "CellTimeoutError"   # the cell ran past its time limit
+LIMIT_EXCEEDED = "LimitExceeded"      # the kernel went over one of its limits (grader.grading.limits) in this cell
 INTERRUPTED = "KeyboardInterrupt"     # nbgrader interrupted the cell at its time limit
 
 

@@ -18,8 +18,8 @@ from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, DeduplicateIds, Execute,
-    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute,
+    GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteKernelspec,
     SaveAutoGrades)
 from traitlets import Integer
 
@@ -29,9 +29,12 @@ from grader.engine.inputs import Inputs
 from grader.engine.plan import PLAN_FILE, make_plan, write_plan
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
-from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, NOT_RUN, nbgrader_meta
+from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, LIMIT_EXCEEDED, NOT_RUN, nbgrader_meta
 from grader.grading.feedback import SafeOutputs
 from grader.grading.figures import cell_figures
+from grader.grading.sandbox import SandboxUnavailable
+from grader.grading.sanitize import (
+    CapCells, DeduplicateIdsSafely, NoteLeftOutFiles, OverwriteCellsFromGradebook, WriteNotes)
 from grader.grading.secret import load_secret
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
@@ -87,16 +90,18 @@ class RemovePlan(NbGraderPreprocessor):
 
 class ExecuteSurvivingDeath(Execute):
     """nbgrader's Execute, except that a kernel that dies (os._exit, segfault, out of memory),
-    hangs (a timed-out cell whose code ignores the interrupt) or runs past the notebook's time
-    limit ends execution instead of dropping the submission or stalling the batch: the cell gets
-    an error output, later cells are marked not run, and grading goes on with what was recorded."""
+    hangs (a timed-out cell whose code ignores the interrupt), goes over one of its limits
+    (memory, processes, CPU time, file size, open files, /tmp: see grader.grading.limits) or
+    runs past the notebook's time limit ends execution instead of dropping the submission or
+    stalling the batch: the cell gets an error output that names the cause, later cells are
+    marked not run, and grading goes on with what was recorded."""
 
     notebook_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
     responsive_timeout = Integer(10, help="seconds a kernel has to answer after a cell timed "
                                           "out and was interrupted").tag(config=True)
 
-    start_attempts = Integer(3, help="tries to start the kernel before giving up: kernels started "
-                                     "at once by parallel graders can race for the same free port").tag(config=True)
+    start_attempts = Integer(3, help="tries to start the kernel before giving up (a kernel that "
+                                     "dies at start-up, e.g. on a machine short of memory)").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         for attempt in range(1, self.start_attempts + 1):
@@ -104,6 +109,8 @@ class ExecuteSurvivingDeath(Execute):
             self._deadline = time.monotonic() + self.notebook_timeout
             try:
                 return super().preprocess(nb, resources, km)
+            except SandboxUnavailable:
+                raise   # the same on every try; its message says what to do
             except RuntimeError as exc:   # "Kernel died before replying to kernel_info"
                 if self._started or km is not None or attempt == self.start_attempts:
                     raise
@@ -120,6 +127,9 @@ class ExecuteSurvivingDeath(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
+            hit = self._limit_reached(cell)
+            if hit is not None:
+                return self._over_limit(cell, resources, index, hit)
             self._stopped = f"the kernel died in cell {index}"
             self.log.error("Kernel died in cell %d", index)
             cell.outputs.append(_error_output(KERNEL_DIED, "the kernel died while running this cell "
@@ -131,10 +141,26 @@ class ExecuteSurvivingDeath(Execute):
             cell.outputs.append(_error_output(CELL_TIMED_OUT, "this cell did not finish in time and the "
                                               "kernel stopped responding"))
             return cell, resources
+        hit = self._limit_reached(cell)
+        if hit is not None:
+            return self._over_limit(cell, resources, index, hit)
         timed_out = any(o.get("ename") == CELL_TIMED_OUT for o in cell.get("outputs", []))
         if timed_out and not self._responsive():
             self._stopped = f"cell {index} timed out and the kernel stopped responding"
             self.log.error("Kernel unresponsive after a timeout in cell %d", index)
+        return cell, resources
+
+    def _limit_reached(self, cell):
+        """The limit the kernel went over in this cell (a sandboxed kernel's manager knows)."""
+        limit_reached = getattr(self.km, "limit_reached", None)
+        return limit_reached(cell.get("outputs", [])) if limit_reached else None
+
+    def _over_limit(self, cell, resources, index, hit):
+        """The kernel went over a limit: it is stopped, and no later cell runs."""
+        self._stopped = f"the kernel {hit.reason()} in cell {index} and was stopped"
+        self.log.error("Kernel over its %s limit in cell %d", hit.kind, index)
+        cell.outputs.append(_error_output(LIMIT_EXCEEDED, f"the kernel {hit.reason()} (its limit) while running "
+                                          "this cell and was stopped; the cells after it were not run"))
         return cell, resources
 
     def _responsive(self):
@@ -198,12 +224,12 @@ class ScoreFromRecords(NbGraderPreprocessor):
                                                execution_count=cell.get("execution_count"))]
 
 
-def torch_answer(name: str, args: tuple, kwargs: dict) -> np.ndarray:
+def torch_answer(name: str, args: tuple, kwargs: dict, part: str = "") -> np.ndarray:
     """A reference for the student's inputs, computed with torch here on the trusted side
     (imported at the first one: torch takes seconds to import; autograde's workers import it
     before they fork)."""
     from grader import reference
-    return reference.answer(name, args, kwargs)
+    return reference.answer(name, args, kwargs, part)
 
 
 def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:
@@ -286,9 +312,12 @@ def _error_output(ename, evalue):
 
 
 # The pipelines (nbgrader's defaults with the kit's steps added; see nbgrader_config.py).
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, NeutraliseTags, CheckCellMetadata]
-AUTOGRADE = [WritePlan, ExecuteSurvivingDeath, RemovePlan, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
-             LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Sanitize: nbgrader's steps, made to restore or neutralise edited cells instead of failing
+# (grader/grading/sanitize.py), then the notes on what was changed or left out.
+SANITIZE = [ClearOutput, CapCells, DeduplicateIdsSafely, OverwriteKernelspec, OverwriteCellsFromGradebook,
+            NeutraliseTags, CheckCellMetadata, NoteLeftOutFiles, WriteNotes]
+AUTOGRADE = [WritePlan, ExecuteSurvivingDeath, RemovePlan, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor,
+             CapOutput, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
 # outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).
 FEEDBACK = [ClearHiddenTests, ShortenErrors, SafeOutputs, GetGrades, CSSHTMLHeaderPreprocessor]

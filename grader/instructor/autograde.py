@@ -13,24 +13,30 @@ autograde`), one student per task, N tasks at a time:
   with the fingerprint of the submitted files, written after nbgrader has saved its grades.
   nbgrader deletes that folder before regrading, so a submission cut off half-way has no marker
   and is graded again, and nbgrader's update-or-create never duplicates a grade row;
-- failures are collected, with a one-line reason and the submission's full nbgrader log.
+- failures are collected, with a one-line reason and the submission's full nbgrader log;
+- submissions are untrusted: student folders are found by exact name (nbgrader would read
+  `star*` as a pattern), ids nbgrader cannot grade exactly are refused by name with the reason,
+  and the intake (grader/grading/intake.py, also nbgrader's pre_convert_hook) leaves out, unread,
+  links, pipes, devices and oversized files before anything is fingerprinted or copied; the
+  summary lists both.
 """
 import contextlib
 import copy
 import fcntl
 import functools
-import glob
 import hashlib
 import json
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
 
+from grader.grading import intake
 from grader.grading.secret import secret_id
 
 DONE_MARKER = ".grader-autograded.json"
@@ -102,23 +108,49 @@ def course_id(root: str) -> str:
     return course_config(root).get("CourseDirectory", {}).get("course_id", "default_course")
 
 
+FINGERPRINT_READ_BYTES = 64 * 2 ** 20   # larger files are fingerprinted by size and mtime
+
+
 def fingerprint(folder: str) -> str:
-    """A hash of every file of a submission (names and bytes)."""
+    """A hash of a submission: every entry's name, and the bytes of its regular files. Nothing
+    is followed or opened but regular files (a FIFO would hang, a link to /dev/zero never end):
+    a link counts by its target's name, anything else by its kind."""
     digest = hashlib.sha256()
-    for dirpath, dirnames, filenames in sorted(os.walk(folder)):
+    for dirpath, dirnames, filenames in sorted(os.walk(folder)):    # os.walk does not follow links
         dirnames.sort()
-        for name in sorted(filenames):
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
             path = os.path.join(dirpath, name)
-            digest.update(os.path.relpath(path, folder).encode() + b"\0")
-            with open(path, "rb") as f:
-                digest.update(hashlib.sha256(f.read()).digest())
+            info = os.lstat(path)
+            digest.update(os.path.relpath(path, folder).encode(errors="surrogateescape") + b"\0")
+            if stat.S_ISLNK(info.st_mode):
+                digest.update(b"link:" + os.readlink(path).encode(errors="surrogateescape"))
+            elif not stat.S_ISREG(info.st_mode):
+                digest.update(f"kind:{stat.S_IFMT(info.st_mode)}".encode())
+            elif info.st_size > FINGERPRINT_READ_BYTES:
+                digest.update(f"size:{info.st_size}:{info.st_mtime_ns}".encode())
+            else:
+                with open(path, "rb") as f:
+                    digest.update(hashlib.sha256(f.read()).digest())
     return digest.hexdigest()
 
 
 def submissions(root: str, assignment: str) -> dict[str, str]:
-    """{student: submitted folder} of an assignment."""
-    folders = glob.glob(os.path.join(root, "submitted", "*", assignment))
-    return {os.path.basename(os.path.dirname(f)): f for f in sorted(folders) if os.path.isdir(f)}
+    """{student: submitted folder} of every folder in submitted/ that holds `assignment`, by
+    exact name (no pattern matching; hidden names too: `refused` says which cannot be graded)."""
+    base = os.path.join(root, "submitted")
+    names = sorted(os.listdir(base)) if os.path.isdir(base) else []
+    return {name: os.path.join(base, name, assignment) for name in names
+            if os.path.lexists(os.path.join(base, name, assignment))}
+
+
+def refused(student: str, folder: str) -> str:
+    """Why this submission cannot be graded ("" if it can)."""
+    problem = intake.id_problem(student)
+    if problem:
+        return f"student id {problem}; rename the folder"
+    if not os.path.isdir(folder) and not os.path.islink(folder):
+        return f"submitted/{student}/{os.path.basename(folder)} is not a folder"
+    return ""
 
 
 def marker_path(root: str, assignment: str, student: str) -> str:
@@ -149,6 +181,7 @@ def check_course(root: str, assignment: str, url: str) -> None:
     if not submissions(root, assignment):
         raise AutogradeError(f"no submissions of {assignment!r}: expected "
                              f"submitted/<student>/{assignment}/ in {root}")
+    check_sandbox(root)
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SQLAlchemyError
     try:
@@ -160,6 +193,18 @@ def check_course(root: str, assignment: str, url: str) -> None:
     except (SQLAlchemyError, ImportError) as exc:   # unreachable server, bad URL, no driver
         raise AutogradeError(f"cannot open the gradebook {_hide_password(url)}: "
                              f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
+
+
+def check_sandbox(root):
+    """If the course grades in the kit's sandbox: stop here, with nbgrader's line, when it
+    cannot be made or its kernel would not import this kit (else every submission fails)."""
+    config = course_config(root)
+    if "SandboxedKernelManager" not in str(config.get("Execute", {}).get("kernel_manager_class", "")):
+        return
+    from grader.grading.sandbox import preflight
+    problem = preflight(bool(config.get("SandboxedKernelManager", {}).get("required", True)))
+    if problem:
+        raise AutogradeError(problem)
 
 
 def _hide_password(url):
@@ -185,9 +230,10 @@ def grade_submission(root: str, assignment: str, student: str, url: str, feedbac
             api = _api(root, url)
             submitted = os.path.join(root, "submitted", student, assignment)
             print_ = fingerprint(submitted)
-            outcome = api.autograde(assignment, student, force=True, create=True)
+            # nbgrader matches --student as a pattern: escaped, it matches this folder only
+            outcome = api.autograde(assignment, intake.student_glob(student), force=True, create=True)
             if outcome["success"] and feedback:
-                outcome = api.generate_feedback(assignment, student, force=True)
+                outcome = api.generate_feedback(assignment, intake.student_glob(student), force=True)
             if not outcome["success"]:
                 log = outcome.get("log", "") + outcome.get("error", "")
                 return Result(student, False, time.monotonic() - start, failure_reason(log), log)
@@ -343,11 +389,26 @@ def only_grader(root: str, assignment: str):  # -> a context manager
 def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm, secret):
     run = Run(root, assignment)
     todo = []
-    for student, folder in submissions(root, assignment).items():
+    tool = intake.configured(course_config(root))
+    names = notebook_names(root, assignment, url)
+    found = submissions(root, assignment)
+    run.absent = sorted(set(os.listdir(os.path.join(root, "submitted"))) - set(found))
+    for student, folder in found.items():
+        reason = refused(student, folder)
+        if reason:
+            run.refused.append(Result(student, False, reason=reason))
+            continue
+        try:   # before anything reads the folder: links, pipes, devices, oversized files
+            left = tool.take_in(root, folder, names)
+        except (OSError, RecursionError) as exc:    # no write access; folders nested 1000 deep
+            run.failed.append(Result(student, False, reason=f"the intake could not set aside what it must "
+                                                            f"not read: {type(exc).__name__}: {exc}"[:300]))
+            continue
         if not force and is_graded(root, assignment, student, fingerprint(folder), secret):
             run.skipped.append(student)
         else:
             todo.append(student)
+            run.left_out[student] = left
     where = f"Dask cluster {scheduler}" if scheduler else f"{jobs} worker{'s' * (jobs > 1)}"
     print(f"{assignment}: {len(todo)} to grade with {where}, {len(run.skipped)} already graded "
           f"(gradebook: {_hide_password(url).split(':')[0]})", file=out)
@@ -376,6 +437,13 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
     return run
 
 
+def notebook_names(root: str, assignment: str, url: str) -> list[str]:
+    """The file names of the assignment's notebooks, from the gradebook."""
+    from nbgrader.api import Gradebook
+    with Gradebook(url, course_id(root)) as gb:
+        return [f"{nb.name}.ipynb" for nb in gb.find_assignment(assignment).notebooks]
+
+
 def outcome(future, student: str) -> Result:
     """A finished task's Result. If a worker process died (killed, out of memory), its
     submission, and any the broken pool then gave up on, fail with that reason: a rerun grades
@@ -394,6 +462,9 @@ class Run:
     graded: list = field(default_factory=list)     # Results
     failed: list = field(default_factory=list)     # Results
     skipped: list = field(default_factory=list)    # students already graded
+    refused: list = field(default_factory=list)    # Results: submissions nbgrader cannot grade exactly
+    left_out: dict = field(default_factory=dict)   # student: [intake.LeftOut] (those graded in this run)
+    absent: list = field(default_factory=list)     # names in submitted/ without this assignment
     interrupted: bool = False
 
     def add(self, result, bar=None):
@@ -440,7 +511,19 @@ def summary(run: "Run", seconds: float) -> str:
     done = len(run.graded) + len(run.failed)
     rate = f", {seconds / done:.2f} s per submission" if done else ""
     lines = [f"{run.assignment}: {len(run.graded)} graded, {len(run.skipped)} already graded, "
-             f"{len(run.failed)} failed in {seconds:.1f} s{rate}"]
+             f"{len(run.failed)} failed in {seconds:.1f} s{rate}"
+             + (f", {len(run.refused)} not graded" if run.refused else "")]
+    left = [(student, entry) for student, entries in sorted(run.left_out.items()) for entry in entries]
+    if left:
+        lines.append(f"Left out of submissions (kept unread in {intake.LEFT_OUT}/; each student's notes say why):")
+        width = max(len(repr(student)) for student, _ in left)
+        lines += [f"  {student!r:{width}}  {intake.describe(entry)}" for student, entry in left]
+    if run.absent:
+        lines.append(f"No {run.assignment}/ folder in submitted/: {', '.join(map(repr, run.absent))}")
+    if run.refused:
+        lines.append("Not graded (fix the cause and run the same command again):")
+        width = max(len(repr(r.student)) for r in run.refused)
+        lines += [f"  {r.student!r:{width}}  {r.reason}" for r in sorted(run.refused, key=lambda r: r.student)]
     if run.failed:
         logs = write_logs(run.root, run.assignment, run.failed)
         lines.append("Failed (not graded: fix the cause and run the same command again, which grades "
@@ -472,4 +555,4 @@ def main(args) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(summary(run, time.monotonic() - start))
-    return 130 if run.interrupted else 1 if run.failed else 0
+    return 130 if run.interrupted else 1 if run.failed or run.refused else 0

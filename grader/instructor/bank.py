@@ -13,6 +13,8 @@ Live torch is compared within a few ULPs, not bit for bit: torch's kernels diffe
 exactly (each reference's digest), and they are the same on every CPU (grader.suites).
 """
 import dataclasses
+import importlib
+import os
 
 import numpy as np
 
@@ -21,6 +23,7 @@ from grader.engine.bank import References, bank_path, load_bank, save_bank
 from grader.engine.runner import judge
 from grader.engine.submission import LiveSubmission
 from grader.exercises import ASSIGNMENTS
+from grader.suites import published_path
 
 # Largest difference between a stored reference and live torch's, in ULPs at the reference's
 # scale (`ulps`). Measured with a bank built on torch's AVX-512 kernels: 3 against its AVX2
@@ -46,6 +49,35 @@ def run(assignment, stored=None):
 def build(assignment):
     """{case key: Reference}: every reference the suite asks for, computed with live torch."""
     return run(assignment).asked
+
+
+def publishable(assignment, bank):
+    """{name: value} of the references the suite publishes for its notebook (its PUBLISHED),
+    taken from `bank`."""
+    suite = importlib.import_module(f"grader.suites.{assignment}")
+    return {name: bank[key].value for name, key in getattr(suite, "PUBLISHED", {}).items()}
+
+
+def publish(assignment, bank):
+    """Write grader/data/<assignment>.npz from `bank`; returns its path, or None if the suite
+    publishes nothing."""
+    values = publishable(assignment, bank)
+    if not values:
+        return None
+    os.makedirs(os.path.dirname(published_path(assignment)), exist_ok=True)
+    np.savez(published_path(assignment), **values)
+    return published_path(assignment)
+
+
+def published_stale(assignment, stored):
+    """Names of published references that differ from the stored bank's (or are missing)."""
+    want = publishable(assignment, stored)
+    if not want:
+        return []
+    if not os.path.exists(published_path(assignment)):
+        return sorted(want)
+    with np.load(published_path(assignment), allow_pickle=False) as data:
+        return sorted(n for n, v in want.items() if n not in data or not np.array_equal(data[n], v))
 
 
 def ulps(a, b):
@@ -78,10 +110,11 @@ class Verdict:
     misses: dict                     # case key -> why the stored bank cannot serve it
     unused: list                     # stored keys that no check asks for
     worst: tuple = (0.0, "")         # (largest difference from live torch in ULPs, its key)
+    unpublished: list = dataclasses.field(default_factory=list)   # grader/data/ entries not the bank's
 
     @property
     def stale(self):
-        return bool(self.misses or self.unused or self.worst[0] > MAX_ULPS)
+        return bool(self.misses or self.unused or self.worst[0] > MAX_ULPS or self.unpublished)
 
     def text(self):
         lines = [f"{self.assignment}: {self.references} references, bank "
@@ -91,6 +124,7 @@ class Verdict:
             lines.append(f"  more than {MAX_ULPS} ULPs from live torch: {self.worst[1]}")
         lines += [f"  miss: {key}: {why}" for key, why in self.misses.items()]
         lines += [f"  unused: {key}" for key in self.unused]
+        lines += [f"  published for the notebook, but not the bank's value: {name}" for name in self.unpublished]
         return "\n".join(lines)
 
 
@@ -102,7 +136,8 @@ def verify(assignment, stored=None) -> Verdict:
     for key, live in ref.asked.items():
         if key not in ref.misses:
             worst = max(worst, (ulps(stored[key].value, live.value), key))
-    return Verdict(assignment, len(ref.asked), dict(ref.misses), sorted(set(stored) - set(ref.asked)), worst)
+    return Verdict(assignment, len(ref.asked), dict(ref.misses), sorted(set(stored) - set(ref.asked)), worst,
+                   published_stale(assignment, stored))
 
 
 def main(assignments, check=False):
@@ -118,4 +153,7 @@ def main(assignments, check=False):
             bank = build(assignment)
             save_bank(assignment, bank)
             print(f"{assignment}: wrote {len(bank)} references to {bank_path(assignment)}")
+            path = publish(assignment, bank)
+            if path:
+                print(f"{assignment}: wrote the references its notebook shows to {path}")
     return stale

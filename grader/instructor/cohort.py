@@ -7,16 +7,22 @@ and helpers go into the first solution cell, as a student would put them. A file
 `CELL_TAGS = {"test_sigmoid": ["skip-execution"]}` to tag cells as a student could in
 JupyterLab, and the other edits a student can make to any cell, by grade_id:
 `CELL_SOURCE` (replace its source, e.g. with a syntax error or an edited test), `CELL_TYPES`
-(e.g. turn a test cell into markdown), `DELETE_CELLS`, and `EXTRA_CELLS = [("markdown", "text")]`
-(cells the student added at the end); and `EXPECTED_REASONS = {"test_sigmoid": "text"}`, what
-a cell's report must say. The result is `submitted/<student>/<assignment>/<assignment>.ipynb`.
+(e.g. turn a test cell into markdown), `DELETE_CELLS`, `EXTRA_CELLS = [("markdown", "text")]`
+(cells the student added at the end), `CELL_NBGRADER` (change a cell's nbgrader metadata, e.g.
+make a test cell a solution cell worth 0 points), `PASTE_TWICE` (a cell pasted again right
+below itself, as JupyterLab's copy and paste does) and `NEW_CELLS` (cells a student adds:
+`{"after": grade_id, "source": ..., "nbgrader": {...}}`); and `EXPECTED_REASONS =
+{"test_sigmoid": "text"}`, what a cell's report must say, and `EXPECTED_NOTES = ["text"]`, what
+the grader's notes at the top of the notebook must say. The result is
+`submitted/<student>/<assignment>/<assignment>.ipynb`.
 
 What the kit must award is one table for the whole cohort, `<cohort>/expected_scores.py`
 (`EXPECTED_SCORES = {student: {grade_id: points}}`), read by `expected_scores`: a cell it does
 not list is worth full marks if the student's file defines that name, 0 if not (the stub).
-The tests hold the kit to both the scores and the reasons.
+The tests hold the kit to the scores, the reasons and the notes.
 """
 import ast
+import copy
 import os
 
 import nbformat
@@ -26,7 +32,8 @@ from grader.grading.cells import nbgrader_meta
 from grader.instructor.notebook import fill_solutions, top_level_definitions
 from grader.suites import cell_points
 
-COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS", "EXPECTED_REASONS")
+COHORT_SETTINGS = ("CELL_TAGS", "CELL_SOURCE", "CELL_TYPES", "DELETE_CELLS", "EXTRA_CELLS", "CELL_NBGRADER",
+                   "PASTE_TWICE", "NEW_CELLS", "EXPECTED_REASONS", "EXPECTED_NOTES")
 EXPECTED_FILE = "expected_scores.py"   # in a cohort folder: the scores each student must get
 NEW_CELL = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell,
             "raw": nbformat.v4.new_raw_cell}
@@ -47,10 +54,25 @@ def student_notebook(release_nb: dict, student_source: str) -> nbformat.Notebook
         if cell_type == "markdown":
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
+    for grade_id, changes in cohort_setting(student_source, "CELL_NBGRADER", {}).items():
+        by_id[grade_id].metadata.nbgrader.update(changes)
     deleted = set(cohort_setting(student_source, "DELETE_CELLS", []))
     nb.cells = [c for c in nb.cells if nbgrader_meta(c).get("grade_id") not in deleted]
+    for grade_id in cohort_setting(student_source, "PASTE_TWICE", []):
+        _insert_after(nb, grade_id, copy.deepcopy(by_id[grade_id]))
+    for new in cohort_setting(student_source, "NEW_CELLS", []):
+        cell = nbformat.v4.new_code_cell(new["source"])
+        cell.metadata["nbgrader"] = dict(new["nbgrader"])
+        _insert_after(nb, new["after"], cell)
     nb.cells += [NEW_CELL[cell_type](source) for cell_type, source in cohort_setting(student_source, "EXTRA_CELLS", [])]
     return nb
+
+
+def _insert_after(nb, grade_id: str, cell) -> None:
+    """Insert `cell` after the (last) cell `grade_id`, with a fresh cell id as JupyterLab gives."""
+    cell["id"] = nbformat.v4.new_code_cell()["id"]
+    at = max(i for i, c in enumerate(nb.cells) if nbgrader_meta(c).get("grade_id") == grade_id)
+    nb.cells.insert(at + 1, cell)
 
 
 def build_submissions(root: str, cohort_dir: str, assignment: str, students=None) -> list[str]:

@@ -27,7 +27,7 @@ import urllib.parse
 
 from grader.engine.findings import Finding
 from grader.engine.summary import CellSummary, CheckSummary, SchemaError
-from grader.grading.cells import CELL_TIMED_OUT, INTERRUPTED, KERNEL_DIED, NOT_RUN
+from grader.grading.cells import CELL_TIMED_OUT, INTERRUPTED, KERNEL_DIED, LIMIT_EXCEEDED, NOT_RUN
 
 CELL_TIMEOUTS = (CELL_TIMED_OUT, INTERRUPTED)   # a cell stopped at its time limit
 EXAMPLES = 5              # students named per mistake
@@ -229,6 +229,9 @@ def incidents(data: ClassData) -> list[tuple[str, str, str, str]]:
 def _error_kind(ename):
     if ename == KERNEL_DIED:
         return "crash", "the kernel died in this cell; later cells did not run"
+    if ename == LIMIT_EXCEEDED:
+        return "crash", "the kernel went over one of its limits (memory, processes, ...) in this cell " \
+                        "and was stopped; later cells did not run"
     if ename in CELL_TIMEOUTS:
         return "time-out", f"the cell hit nbgrader's time limit ({ename})"
     return "error", f"the cell raised {ename}"

@@ -23,6 +23,7 @@ table are made from them by `python -m grader release` (grader.instructor.releas
 import dataclasses
 import importlib
 import math
+import os
 
 import numpy as np
 import pytest
@@ -160,3 +161,21 @@ def exact_log(x):
     for k in range(12, -1, -1):                 # Horner: sum_k s2^k / (2k + 1)
         series = series * s2 + 1 / (2 * k + 1)
     return e * _LN2 + 2 * s * series
+
+
+# --- references published for the notebooks' figures ----------------------------------
+# A suite may list references its notebook shows students (torch's loss curve beside theirs):
+# PUBLISHED = {name: the bank's case key}. `python -m grader bank` copies them from the bank
+# into grader/data/<assignment>.npz, which the grading sandbox does not hide (it hides the
+# bank), so the figures render while autograding and in feedback too.
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+def published_path(assignment):
+    return os.path.join(DATA_DIR, f"{assignment}.npz")
+
+
+def published(assignment, name):
+    """A reference published for `assignment`'s notebook (see PUBLISHED)."""
+    with np.load(published_path(assignment), allow_pickle=False) as data:
+        return data[name]

@@ -28,6 +28,20 @@ EXPECTED_SCORES = {
     "seterr": {},   # right (if naive) code in a notebook that set np.seterr(all="raise")
     # a syntax error in the sigmoid cell
     "syntax": {"test_sigmoid": 0, "test_sigmoid_grad": 0},
+    # right answers in notebooks whose cells a student pasted twice, duplicated, added, or re-tagged
+    # (tests/test_intake.py has the attacks through files and student ids)
+    "paster": {}, "twin": {}, "adder": {}, "promoter": {}, "retagger": {},
     # calls torch and scipy instead of implementing
     "torcher": {"test_sigmoid": 0, "test_softmax": 0},
+    # tries every way out of the sandbox (chroot, umount, pivot_root, /proc, fds, ptrace, writes)
+    "escaper": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
+    # listens for other kernels and the network (graded with --jobs 2 in tests/test_sandbox.py too)
+    "sniffer": {"test_sigmoid": 0, "test_sigmoid_grad": 0, "test_softmax": 0, "test_log_softmax": 0},
+    # bombs in the softmax solution cell: the kernel is stopped at its limit, earlier cells keep their points
+    "memhog": {"test_softmax": 0, "test_log_softmax": 0},
+    "tmpfiller": {"test_softmax": 0, "test_log_softmax": 0},
+    "diskfiller": {"test_softmax": 0, "test_log_softmax": 0},
+    "forkbomb": {"test_softmax": 0, "test_log_softmax": 0},
+    "threadbomb": {"test_softmax": 0, "test_log_softmax": 0},
+    "zvictim": {},   # correct, graded after every attacker
 }

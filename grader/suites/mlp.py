@@ -1,0 +1,598 @@
+"""Checks for the mlp assignment: a two-layer network in numpy, against torch's autograd and
+torch.optim.SGD.
+
+    logits = linear(relu(linear(x, W1, b1)), W2, b2);  loss = mean cross-entropy(logits, targets)
+
+Answers of several arrays (`linear_backward`'s three gradients, `mlp_loss_and_grads`'s loss and
+four gradients, and for `train` its losses and the params after training) are checked part by
+part (`student.part("grad_b")`, grader.exercises.PARTS), so a wrong bias gradient costs the
+bias points only. Inputs are chosen to expose the known mistakes:
+- W is never square in the ordinary cases (D_in != D_out), so `x @ W` for `x @ W.T` fails;
+  one square case lets the report name that mistake (there `x @ W` runs, with wrong values);
+- N != D_out, so a bias gradient summed over the wrong axis has the wrong shape;
+- pre-activations exactly 0 (b1 = 0 and an all-zero input row; x = 0.0 and -0.0 for
+  relu_backward), where torch's ReLU gradient is 0, so a mask made with `>=` is caught;
+- logits near +-1000, where a softmax without the max shift overflows;
+- N > 1 everywhere gradients are compared, so gradients of the summed loss (not the mean) fail;
+- training runs of 1 step (the first loss is the forward pass, before any update), 10 to 25
+  steps without and with momentum, and the notebook's spirals (2000 steps with momentum).
+`train`'s params are a list of the model's arrays, as torch.optim's are: the checks read the
+params after training from that list, and name those the function updated in place
+(grader.engine.driver.play).
+"""
+import math
+
+import numpy as np
+import pytest
+
+from grader.engine.bank import case_key
+from grader.engine.compare import assert_close, assert_curve_close, assert_in_place, assert_untouched
+from grader.engine.mistakes import IN_PLACE, NOT_IN_PLACE, mistake
+from grader.suites import exact_normal, exact_uniform, graded, matches_torch, published
+
+F32 = np.float32
+PARAMS = ("W1", "b1", "W2", "b2")
+
+# --- inputs ----------------------------------------------------------------------------
+
+
+def linear_case(case_id, n, d_in, d_out, dtype=np.float64, seed=0):
+    """x (n, d_in), W (d_out, d_in), and b (d_out,) for `linear`, or grad_out (n, d_out) for
+    `linear_backward` (the third argument is both: pick by use)."""
+    rng = np.random.default_rng(seed)
+    x = exact_normal(rng, (n, d_in), 2.0).astype(dtype)
+    W = exact_normal(rng, (d_out, d_in)).astype(dtype)
+    b = exact_normal(rng, (d_out,)).astype(dtype)
+    grad_out = exact_normal(rng, (n, d_out)).astype(dtype)
+    return case_id, x, W, b, grad_out
+
+
+def forward_params(cases):
+    return [pytest.param(x, W, b, id=i) for i, x, W, b, _ in cases]
+
+
+def backward_params(cases):
+    return [pytest.param(x, W, g, id=i) for i, x, W, _, g in cases]
+
+
+# The square case comes first (it is also the smallest): there `x @ W` runs, so the report of the
+# smallest failing case names the mistake instead of showing numpy's shape error.
+LAYERS = [linear_case("float64-square-N5-in3-out3", 5, 3, 3, seed=3),
+          linear_case("float64-N5-in3-out4", 5, 3, 4),
+          linear_case("float32-N5-in3-out4", 5, 3, 4, F32, seed=1),
+          linear_case("float64-N6-in4-out2", 6, 4, 2, seed=2)]
+EDGE_LAYERS = [linear_case("float64-N1-in3-out2", 1, 3, 2, seed=4),
+               linear_case("float32-N4-in1-out3", 4, 1, 3, F32, seed=5),
+               linear_case("float64-N3-in2-out1", 3, 2, 1, seed=6)]
+
+
+def relu_case(case_id, shape, dtype=np.float64, seed=0, zeros=False):
+    rng = np.random.default_rng(seed)
+    x = exact_normal(rng, shape, 2.0)
+    if zeros:   # exact zeros, +0.0 and -0.0, at a third of the positions
+        at = rng.integers(0, 3, shape)
+        x = np.where(at == 0, 0.0, np.where(at == 1, -0.0, x))
+    return pytest.param(x.astype(dtype), exact_normal(rng, shape).astype(dtype), id=case_id)
+
+
+RELU = [relu_case("float64[5, 4]", (5, 4)), relu_case("float32[5, 4]", (5, 4), F32, seed=1),
+        relu_case("float64[2, 3, 4]", (2, 3, 4), seed=2)]
+RELU_ZEROS = [relu_case("float64[6, 4]-zeros", (6, 4), zeros=True, seed=3),
+              relu_case("float32[6, 4]-zeros", (6, 4), F32, zeros=True, seed=4),
+              pytest.param(np.array([0.0, -0.0, 1.0, -1.0]), np.array([2.0, -3.0, 0.5, 0.25]), id="float64[0, -0, 1, -1]")]
+RELU_SHAPES = [pytest.param(np.array(1.5), np.array(-2.0), id="float64-scalar"),
+               relu_case("float32[7]", (7,), F32, seed=5), relu_case("float64[1, 1, 3]", (1, 1, 3), seed=6)]
+
+
+def network(n, d, h, c, dtype=np.float64, seed=0, x_scale=2.0, w2_scale=1.0, zero_row=False):
+    """x (n, d), targets (n,) with every class, params [W1 (h, d), b1 (h,), W2 (c, h), b2 (c,)].
+    `zero_row`: b1 = 0 and x[1] = 0, so a whole row of pre-activations is exactly 0."""
+    rng = np.random.default_rng(seed)
+    x = exact_normal(rng, (n, d), x_scale)
+    targets = np.arange(n) % c
+    rng.shuffle(targets)
+    W1, b1 = exact_normal(rng, (h, d)), exact_normal(rng, (h,), 0.5)
+    W2, b2 = exact_normal(rng, (c, h), w2_scale), exact_normal(rng, (c,), 0.5)
+    if zero_row:
+        x[1], b1 = 0.0, np.zeros(h)
+    return x.astype(dtype), targets.astype(np.int64), [p.astype(dtype) for p in (W1, b1, W2, b2)]
+
+
+def mlp_case(case_id, *args, **kw):
+    return pytest.param(*network(*args, **kw), id=case_id)
+
+
+NETWORKS = [mlp_case("float64-N6-D3-H5-C4", 6, 3, 5, 4),
+            mlp_case("float32-N8-D4-H7-C3", 8, 4, 7, 3, F32, seed=1),
+            mlp_case("float64-N5-D2-H6-C3-zero-preactivations", 5, 2, 6, 3, seed=2, zero_row=True),
+            mlp_case("float32-N7-D3-H4-C2-zero-preactivations", 7, 3, 4, 2, F32, seed=3, zero_row=True)]
+HUGE_LOGITS = [mlp_case("float64-logits-about-1000", 6, 3, 5, 4, seed=4, w2_scale=300.0),
+               mlp_case("float32-logits-about-1000", 6, 3, 5, 3, F32, seed=5, w2_scale=300.0)]
+EDGE_NETWORKS = [mlp_case("float64-N1-D3-H4-C2", 1, 3, 4, 2, seed=6),
+                 mlp_case("float32-N1-D1-H3-C5", 1, 1, 3, 5, F32, seed=7)]
+
+
+# The notebook's problem: three interleaved spirals in the plane, one class each. Built from
+# integer streams with exactly rounded operations (sin and cos as series, as grader.suites'
+# portable inputs), so the data, and the bank's reference curve for it, are the same on every CPU.
+
+def _sin_cos(angle):
+    """sin and cos of float64 angles from + - * / only: reduced to [-pi, pi], then Taylor series."""
+    r = angle - np.round(angle / (2 * math.pi)) * (2 * math.pi)
+    r2 = r * r
+    sin, cos = np.ones_like(r), np.ones_like(r)
+    for k in range(16, 0, -1):   # Horner: 1 - r2/(2k(2k+1)) (1 - ...), and likewise for cos
+        sin = 1 - sin * r2 / ((2 * k) * (2 * k + 1))
+        cos = 1 - cos * r2 / ((2 * k - 1) * (2 * k))
+    return r * sin, cos
+
+
+def spirals(points_per_class=40, classes=3, seed=0):
+    """x (classes * points_per_class, 2) and int targets: arm c of the spiral turns 4 radians
+    out from the centre, starting at angle 2 pi c / classes, with a little noise."""
+    rng = np.random.default_rng(seed)
+    t = exact_uniform(rng, 0.0, 1.0, (classes, points_per_class))   # how far out along the arm
+    angle = t * 4.0 + np.arange(classes)[:, None] * (2 * math.pi / classes)
+    sin, cos = _sin_cos(angle)
+    x = np.stack([t * cos, t * sin], axis=-1).reshape(-1, 2) + exact_normal(rng, (classes * points_per_class, 2), 0.02)
+    return x, np.repeat(np.arange(classes), points_per_class)
+
+
+def initial_params(d_in, hidden, classes, seed=1):
+    """Small random weights (scaled like 1/sqrt(fan-in)), zero biases."""
+    rng = np.random.default_rng(seed)
+    return [exact_normal(rng, (hidden, d_in)), np.zeros(hidden),
+            exact_normal(rng, (classes, hidden), 1 / math.sqrt(hidden)), np.zeros(classes)]
+
+
+SPIRALS_X, SPIRALS_Y = spirals()
+SPIRALS_RUN = (SPIRALS_X, SPIRALS_Y, initial_params(2, 32, 3), 0.5, 2000, 0.9)  # lr, steps, momentum
+SPIRALS_CASE = ("test_train_spirals", "float64-3-spirals-2000-steps-momentum0.9")
+
+
+# torch's curve for the spirals, shown in the notebook beside the student's (grader.suites, PUBLISHED)
+PUBLISHED = {"spirals_losses": case_key(*SPIRALS_CASE, "train", 0)}
+
+
+def torch_spirals_curve():
+    """torch.optim.SGD's loss curve on the spirals (SPIRALS_RUN), for the notebook's figure."""
+    return published("mlp", "spirals_losses")
+
+
+def run(case_id, net, lr, steps, momentum=0.0):
+    x, targets, params = net
+    return pytest.param(x, targets, params, lr, steps, momentum, id=case_id)
+
+
+RUN = "x, targets, params, lr, steps, momentum"
+_NET = network(12, 3, 8, 3, seed=10)
+_NET32 = network(10, 2, 6, 4, F32, seed=11)
+FIRST_STEP = [run("float64-1-step", _NET, 0.5, 1), run("float32-1-step", _NET32, 0.5, 1),
+              run("float64-1-step-momentum", network(6, 3, 5, 4, seed=12, zero_row=True), 0.1, 1, 0.9)]
+PLAIN_RUNS = [run("float64-25-steps-lr0.5", _NET, 0.5, 25),
+              run("float32-10-steps-lr0.2", _NET32, 0.2, 10),
+              run("float64-20-steps-lr1-zero-preactivations", network(9, 2, 6, 3, seed=13, zero_row=True), 1.0, 20)]
+MOMENTUM_RUNS = [run("float64-25-steps-momentum0.9", _NET, 0.1, 25, 0.9),
+                 run("float32-10-steps-momentum0.5", _NET32, 0.2, 10, 0.5),
+                 run("float64-20-steps-momentum0.8", network(9, 2, 6, 3, seed=14), 0.3, 20, 0.8)]
+AFTER_RUNS = [run("float64-10-steps", _NET, 0.5, 10), run("float32-5-steps", _NET32, 0.2, 5)]
+SPIRALS = [pytest.param(*SPIRALS_RUN, id=SPIRALS_CASE[1])]
+
+
+def parts_match(student, ref, api, names, *args, untouched=True):
+    """Each named part of the student's answer equals torch's, and the call left its inputs alone.
+    Every part is asked for before any is judged: what a check asks must not depend on the answers."""
+    got = [getattr(student.part(name), api)(*args) for name in names]
+    want = [getattr(ref.part(name), api)(*args) for name in names]
+    for outcome, expected in zip(got, want):
+        assert_close(outcome, expected)
+        if untouched:
+            assert_untouched(outcome)
+
+
+# --- linear ----------------------------------------------------------------------------
+
+@graded("linear", points=2, category="values", public=True)
+@pytest.mark.parametrize("x, W, b", forward_params(LAYERS))
+def test_linear_values(student, ref, x, W, b):
+    """x @ W.T + b like F.linear, W of shape (D_out, D_in), float32 and float64"""
+    matches_torch(student.linear, ref.linear, x, W, b)
+
+
+@graded("linear", points=1, category="contract")
+@pytest.mark.parametrize("x, W, b", forward_params(EDGE_LAYERS))
+def test_linear_shapes(student, ref, x, W, b):
+    """output (N, D_out) for N, D_in or D_out equal to 1 too; inputs unchanged"""
+    matches_torch(student.linear, ref.linear, x, W, b)
+
+
+# --- linear_backward -------------------------------------------------------------------
+
+@graded("linear_backward", points=2, category="gradient", public=True)
+@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+def test_linear_backward_grad_x(student, ref, x, W, grad_out):
+    """grad_x = grad_out @ W, shaped like x (autograd)"""
+    parts_match(student, ref, "linear_backward", ["grad_x"], x, W, grad_out)
+
+
+@graded("linear_backward", points=2, category="gradient")
+@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+def test_linear_backward_grad_W(student, ref, x, W, grad_out):
+    """grad_W = grad_out.T @ x, shaped like W (D_out, D_in) (autograd)"""
+    parts_match(student, ref, "linear_backward", ["grad_W"], x, W, grad_out)
+
+
+@graded("linear_backward", points=1, category="gradient")
+@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+def test_linear_backward_grad_b(student, ref, x, W, grad_out):
+    """grad_b = grad_out summed over the batch (axis 0), shape (D_out,), with N != D_out"""
+    parts_match(student, ref, "linear_backward", ["grad_b"], x, W, grad_out)
+
+
+@graded("linear_backward", points=1, category="contract")
+@pytest.mark.parametrize("x, W, grad_out", backward_params(EDGE_LAYERS))
+def test_linear_backward_shapes(student, ref, x, W, grad_out):
+    """all three gradients keep their shapes for N, D_in or D_out equal to 1; inputs unchanged"""
+    parts_match(student, ref, "linear_backward", ["grad_x", "grad_W", "grad_b"], x, W, grad_out)
+
+
+# --- relu_backward ---------------------------------------------------------------------
+
+@graded("relu_backward", points=2, category="gradient", public=True)
+@pytest.mark.parametrize("x, grad_out", RELU)
+def test_relu_backward_values(student, ref, x, grad_out):
+    """grad_out where x > 0, else 0 (autograd of relu)"""
+    matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
+
+
+@graded("relu_backward", points=1, category="gradient")
+@pytest.mark.parametrize("x, grad_out", RELU_ZEROS)
+def test_relu_backward_at_zero(student, ref, x, grad_out):
+    """0 where x is exactly 0 (or -0.0), as torch's relu gradient is"""
+    matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
+
+
+@graded("relu_backward", points=1, category="contract")
+@pytest.mark.parametrize("x, grad_out", RELU_SHAPES)
+def test_relu_backward_contract(student, ref, x, grad_out):
+    """any shape (0-d, 1-D, 3-D); x and grad_out unchanged"""
+    matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
+
+
+# --- mlp_loss_and_grads ----------------------------------------------------------------
+
+NET = "x, targets, params"
+ALL_PARTS = ["loss", "dW1", "db1", "dW2", "db2"]
+
+
+@graded("mlp_loss_and_grads", points=2, category="values", public=True)
+@pytest.mark.parametrize(NET, NETWORKS)
+def test_mlp_loss(student, ref, x, targets, params):
+    """the loss is the mean cross-entropy of the network's logits (F.cross_entropy)"""
+    parts_match(student, ref, "mlp_loss_and_grads", ["loss"], x, targets, params)
+
+
+@graded("mlp_loss_and_grads", points=2, category="gradient")
+@pytest.mark.parametrize(NET, NETWORKS)
+def test_mlp_output_layer_grads(student, ref, x, targets, params):
+    """dW2 and db2: (softmax - onehot) / N through the last layer (autograd)"""
+    parts_match(student, ref, "mlp_loss_and_grads", ["dW2", "db2"], x, targets, params)
+
+
+@graded("mlp_loss_and_grads", points=2, category="gradient")
+@pytest.mark.parametrize(NET, NETWORKS)
+def test_mlp_hidden_layer_grads(student, ref, x, targets, params):
+    """dW1 and db1 through the ReLU (0 where a pre-activation is exactly 0) (autograd)"""
+    parts_match(student, ref, "mlp_loss_and_grads", ["dW1", "db1"], x, targets, params)
+
+
+@graded("mlp_loss_and_grads", points=2, category="stability")
+@pytest.mark.parametrize(NET, HUGE_LOGITS)
+def test_mlp_stability(student, ref, x, targets, params):
+    """logits near +-1000: the loss and every gradient finite and right (softmax max shift)"""
+    parts_match(student, ref, "mlp_loss_and_grads", ALL_PARTS, x, targets, params)
+
+
+@graded("mlp_loss_and_grads", points=1, category="contract")
+@pytest.mark.parametrize(NET, EDGE_NETWORKS)
+def test_mlp_contract(student, ref, x, targets, params):
+    """the loss and gradients shaped like the params for N = 1 and D_in = 1; inputs unchanged"""
+    parts_match(student, ref, "mlp_loss_and_grads", ALL_PARTS, x, targets, params)
+
+
+# --- train -----------------------------------------------------------------------------
+
+def curve_matches(student, ref, *args):
+    got = student.part("losses").train(*args)
+    assert_curve_close(got, ref.part("losses").train(*args))
+    return got
+
+
+@graded("train", points=1, category="values", public=True)
+@pytest.mark.parametrize(RUN, FIRST_STEP)
+def test_train_first_loss(student, ref, x, targets, params, lr, steps, momentum):
+    """one step: the loss recorded is the forward pass's, before the update"""
+    curve_matches(student, ref, x, targets, params, lr, steps, momentum)
+
+
+@graded("train", points=2, category="values")
+@pytest.mark.parametrize(RUN, PLAIN_RUNS)
+def test_train_curve(student, ref, x, targets, params, lr, steps, momentum):
+    """the loss curve of plain SGD equals torch.optim.SGD's from the same params, step by step"""
+    curve_matches(student, ref, x, targets, params, lr, steps, momentum)
+
+
+@graded("train", points=2, category="options")
+@pytest.mark.parametrize(RUN, MOMENTUM_RUNS)
+def test_train_momentum(student, ref, x, targets, params, lr, steps, momentum):
+    """with momentum, the loss curve equals torch.optim.SGD(lr, momentum)'s (buffer b = mu b + g)"""
+    curve_matches(student, ref, x, targets, params, lr, steps, momentum)
+
+
+@graded("train", points=1, category="values")
+@pytest.mark.parametrize(RUN, AFTER_RUNS)
+def test_train_params(student, ref, x, targets, params, lr, steps, momentum):
+    """the params after training equal torch's"""
+    parts_match(student, ref, "train", PARAMS, x, targets, params, lr, steps, momentum,
+                untouched=False)   # a trainer changes its params: that is test_train_in_place's business
+
+
+@graded("train", points=1, category="contract")
+@pytest.mark.parametrize(RUN, AFTER_RUNS)
+def test_train_in_place(student, ref, x, targets, params, lr, steps, momentum):
+    """the caller's param arrays are updated in place (as torch.optim updates a model's)"""
+    got = student.part("losses").train(x, targets, params, lr, steps, momentum)
+    changed = [f"params[{i}]" for i, name in enumerate(PARAMS)   # every param torch's run changes
+               if not np.array_equal(params[i], ref.part(name).train(x, targets, params, lr, steps, momentum))]
+    assert_in_place(got, changed)
+
+
+@graded("train", points=1, category="values", public=True)
+@pytest.mark.parametrize(RUN, SPIRALS)
+def test_train_spirals(student, ref, x, targets, params, lr, steps, momentum):
+    """the notebook's three spirals: 2000 steps with momentum follow torch's curve"""
+    curve_matches(student, ref, x, targets, params, lr, steps, momentum)
+
+
+# --- known mistakes --------------------------------------------------------------------
+# Each is the solution with one wrong habit; `fails` lists the checks it must fail (the kit's
+# tests prove it, and that it is named).
+
+def _relu_grad(z, dh):
+    return dh * (z > 0)
+
+
+def _forward_backward(x, targets, params, mask=_relu_grad, shift=True, mean=True, grad_scale=True,
+                      transpose_dW2=False, bias_axis=0):
+    """The solution's mlp_loss_and_grads, with switches for the mistakes below."""
+    W1, b1, W2, b2 = params
+    z = x @ W1.T + b1
+    h = np.maximum(z, 0)
+    logits = h @ W2.T + b2
+    if shift:
+        logits = logits - logits.max(axis=1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    else:   # the naive way: exp overflows to inf, and inf / inf is NaN
+        e = np.exp(logits)
+        log_probs = np.log(e / e.sum(axis=1, keepdims=True))
+    n = len(x)
+    picked = -log_probs[np.arange(n), targets]
+    loss = picked.mean() if mean else picked.sum()
+    d = np.exp(log_probs)
+    d[np.arange(n), targets] -= 1
+    if grad_scale:
+        d /= n
+    dW2 = h.T @ d if transpose_dW2 else d.T @ h
+    dz = mask(z, d @ W2)
+    return loss, [dz.T @ x, dz.sum(axis=bias_axis), dW2, d.sum(axis=bias_axis)]
+
+
+@mistake("linear", "W not transposed: x @ W (torch's F.linear computes x @ W.T, with W of shape (D_out, D_in))",
+         fix="return x @ W.T + b", fails=["test_linear_values", "test_linear_shapes"])
+def linear_untransposed(x, W, b):
+    return x @ W + b
+
+
+@mistake("linear", "output transposed: W @ x.T is (D_out, N)", fix="(x @ W.T + b) is (N, D_out)",
+         fails=["test_linear_values", "test_linear_shapes"])
+def linear_transposed_output(x, W, b):
+    return W @ x.T + b[:, None]
+
+
+@mistake("linear", "bias left out", fix="add b (it broadcasts over the batch): x @ W.T + b",
+         fails=["test_linear_values", "test_linear_shapes"])
+def linear_no_bias(x, W, b):
+    return x @ W.T
+
+
+@mistake("linear", "the output squeezed (np.squeeze drops the axes of size 1)",
+         fix="keep the shape (N, D_out) even when N or D_out is 1", fails=["test_linear_shapes"])
+def linear_squeezed(x, W, b):
+    return np.squeeze(x @ W.T + b)
+
+
+@mistake("linear_backward", "grad_x = grad_out @ W.T (W transposed the wrong way)",
+         fix="grad_x = grad_out @ W: (N, D_out) @ (D_out, D_in)",
+         fails=["test_linear_backward_grad_x", "test_linear_backward_grad_W", "test_linear_backward_grad_b",
+                "test_linear_backward_shapes"])   # it raises for a W that is not square
+def linear_backward_grad_x_transposed(x, W, grad_out):
+    return grad_out @ W.T, grad_out.T @ x, grad_out.sum(axis=0)
+
+
+@mistake("linear_backward", "grad_W transposed: x.T @ grad_out is (D_in, D_out)",
+         fix="grad_W = grad_out.T @ x, shaped like W (D_out, D_in)",
+         fails=["test_linear_backward_grad_W", "test_linear_backward_shapes"])
+def linear_backward_grad_W_transposed(x, W, grad_out):
+    return grad_out @ W, x.T @ grad_out, grad_out.sum(axis=0)
+
+
+@mistake("linear_backward", "bias gradient summed over the wrong axis (axis 1: one value per example)",
+         fix="grad_b = grad_out.sum(axis=0): the bias is shared by every example of the batch, so "
+             "its gradient adds up theirs",
+         fails=["test_linear_backward_grad_b", "test_linear_backward_shapes"])
+def linear_backward_bias_wrong_axis(x, W, grad_out):
+    return grad_out @ W, grad_out.T @ x, grad_out.sum(axis=1)
+
+
+@mistake("linear_backward", "bias gradient averaged over the batch instead of summed",
+         fix="grad_b = grad_out.sum(axis=0): any 1/N belongs to the loss, and grad_out already has it",
+         fails=["test_linear_backward_grad_b", "test_linear_backward_shapes"])
+def linear_backward_bias_mean(x, W, grad_out):
+    return grad_out @ W, grad_out.T @ x, grad_out.mean(axis=0)
+
+
+@mistake("linear_backward", "bias gradient kept as a (1, D_out) row (keepdims=True)",
+         fix="grad_b = grad_out.sum(axis=0), shaped like b (D_out,)",
+         fails=["test_linear_backward_grad_b", "test_linear_backward_shapes"])
+def linear_backward_bias_keepdims(x, W, grad_out):
+    return grad_out @ W, grad_out.T @ x, grad_out.sum(axis=0, keepdims=True)
+
+
+@mistake("relu_backward", "ReLU mask made with >=: the gradient passes where x is exactly 0",
+         fix="torch's ReLU gradient is 0 at 0: grad_out * (x > 0)", fails=["test_relu_backward_at_zero"])
+def relu_backward_ge(x, grad_out):
+    return grad_out * (x >= 0)
+
+
+@mistake("relu_backward", "ReLU mask taken from grad_out, not from the input x",
+         fix="the mask is where the forward input was positive: grad_out * (x > 0)",
+         fails=["test_relu_backward_values", "test_relu_backward_at_zero", "test_relu_backward_contract"])
+def relu_backward_mask_from_grad(x, grad_out):
+    return grad_out * (grad_out > 0)
+
+
+@mistake("relu_backward", "multiplied by the ReLU's output relu(x) instead of its derivative (0 or 1)",
+         fix="d relu/dx is 1 where x > 0 and 0 elsewhere: grad_out * (x > 0)",
+         fails=["test_relu_backward_values", "test_relu_backward_at_zero", "test_relu_backward_contract"])
+def relu_backward_times_output(x, grad_out):
+    return grad_out * np.maximum(x, 0)
+
+
+@mistake("relu_backward", *IN_PLACE, fails=["test_relu_backward_values", "test_relu_backward_at_zero",
+                                            "test_relu_backward_contract"])
+def relu_backward_in_place(x, grad_out):
+    grad_out[x <= 0] = 0
+    return grad_out
+
+
+@mistake("mlp_loss_and_grads", "gradients not divided by N (those of the summed loss, not the mean)",
+         fix="the loss is the mean over the batch, so dlogits = (softmax - onehot) / N",
+         fails=["test_mlp_output_layer_grads", "test_mlp_hidden_layer_grads", "test_mlp_stability"])
+def mlp_grads_not_divided(x, targets, params):
+    return _forward_backward(x, targets, params, grad_scale=False)
+
+
+@mistake("mlp_loss_and_grads", "loss summed over the batch, not averaged (and its gradients with it)",
+         fix="F.cross_entropy's default reduction is the mean: divide the loss and dlogits by N",
+         fails=["test_mlp_loss", "test_mlp_output_layer_grads", "test_mlp_hidden_layer_grads",
+                "test_mlp_stability"])
+def mlp_summed_loss(x, targets, params):
+    return _forward_backward(x, targets, params, mean=False, grad_scale=False)
+
+
+@mistake("mlp_loss_and_grads", "softmax without the max shift: exp(logits) overflows for large logits",
+         fix="subtract the row's max from the logits before exp (softmax is unchanged by a shift)",
+         fails=["test_mlp_stability"])
+def mlp_no_max_shift(x, targets, params):
+    return _forward_backward(x, targets, params, shift=False)
+
+
+@mistake("mlp_loss_and_grads", "ReLU mask made with >= (or from the output h >= 0): the gradient "
+         "passes where a pre-activation is exactly 0",
+         fix="torch's ReLU gradient is 0 at 0: dz = dh * (z > 0)", fails=["test_mlp_hidden_layer_grads"])
+def mlp_relu_mask_ge(x, targets, params):
+    return _forward_backward(x, targets, params, mask=lambda z, dh: dh * (z >= 0))
+
+
+@mistake("mlp_loss_and_grads", "no ReLU in the backward pass: dz = dh, as if the layer were linear",
+         fix="dz = dh * (z > 0), z the hidden pre-activation",
+         fails=["test_mlp_hidden_layer_grads", "test_mlp_stability", "test_mlp_contract"])
+def mlp_no_relu_backward(x, targets, params):
+    return _forward_backward(x, targets, params, mask=lambda z, dh: dh)
+
+
+@mistake("mlp_loss_and_grads", "dW2 transposed: h.T @ dlogits is (H, C)",
+         fix="dW2 = dlogits.T @ h, shaped like W2 (C, H)",
+         fails=["test_mlp_output_layer_grads", "test_mlp_stability", "test_mlp_contract"])
+def mlp_dW2_transposed(x, targets, params):
+    return _forward_backward(x, targets, params, transpose_dW2=True)
+
+
+@mistake("mlp_loss_and_grads", "bias gradients summed over the wrong axis (axis 1: one value per example)",
+         fix="db = d.sum(axis=0): each bias is shared by the whole batch",
+         fails=["test_mlp_output_layer_grads", "test_mlp_hidden_layer_grads", "test_mlp_stability",
+                "test_mlp_contract"])
+def mlp_bias_wrong_axis(x, targets, params):
+    return _forward_backward(x, targets, params, bias_axis=1)
+
+
+def _fit(x, targets, params, lr, steps, momentum=0.0, grads=_forward_backward, after=False,
+         update="in place", velocity="torch"):
+    """The solution's train, with switches for the mistakes below."""
+    bufs = [np.zeros_like(p) for p in params]
+    W = list(params)   # what a rebinding loop updates instead of the caller's arrays
+    losses = []
+    for _ in range(steps):
+        loss, g = grads(x, targets, W if update == "rebinds" else params)
+        if not after:
+            losses.append(float(loss))
+        for i, gi in enumerate(g):
+            if velocity == "torch":
+                bufs[i] = momentum * bufs[i] + gi
+            elif velocity == "ema":
+                bufs[i] = momentum * bufs[i] + (1 - momentum) * gi
+            else:   # "fresh": a buffer made anew each step
+                bufs[i] = momentum * np.zeros_like(gi) + gi
+            if update == "in place":
+                params[i] -= lr * bufs[i]
+            elif update == "replaces":
+                params[i] = params[i] - lr * bufs[i]
+            else:
+                W[i] = W[i] - lr * bufs[i]
+        if after:
+            losses.append(float(grads(x, targets, params)[0]))
+    return losses
+
+
+ALL_CURVES = ["test_train_first_loss", "test_train_curve", "test_train_momentum", "test_train_spirals"]
+
+
+@mistake("train", "losses recorded after each step instead of before it",
+         fix="compute the loss and gradients, append the loss, then update the params: losses[0] is "
+             "the loss of the starting params", fails=ALL_CURVES)
+def train_losses_after(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum, after=True)
+
+
+@mistake("train", "params rebound (W1 = W1 - lr * dW1) instead of updated: the caller's params never change",
+         fix="update each array itself: p -= lr * v (or p[...] = ...)",
+         fails=["test_train_params", "test_train_in_place"])
+def train_rebinds(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum, update="rebinds")
+
+
+@mistake("train", *NOT_IN_PLACE, fails=["test_train_in_place"])
+def train_replaces(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum, update="replaces")
+
+
+@mistake("train", "momentum buffer started at zero with dampening (b = mu b + (1 - mu) g, a moving average)",
+         fix="torch.optim.SGD with dampening 0: b = mu b + g (b = g on the first step), then p -= lr b",
+         fails=["test_train_momentum", "test_train_spirals"])
+def train_momentum_dampened(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum, velocity="ema")
+
+
+@mistake("train", "momentum buffer made anew every step, so momentum has no effect",
+         fix="keep one buffer per param across the steps (make them before the loop)",
+         fails=["test_train_momentum", "test_train_spirals"])
+def train_fresh_buffer(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum, velocity="fresh")
+
+
+@mistake("train", "gradients of the summed loss (not divided by N): steps N times too large",
+         fix="train on the mean loss's gradients, as mlp_loss_and_grads returns them",
+         fails=["test_train_curve", "test_train_momentum", "test_train_params", "test_train_spirals"])
+def train_grads_not_divided(x, targets, params, lr, steps, momentum=0.0):
+    return _fit(x, targets, params, lr, steps, momentum,
+                grads=lambda *a: _forward_backward(*a, grad_scale=False))

@@ -31,6 +31,15 @@ from tests.helpers import COHORT, solution_namespace
 SECRET = bytes.fromhex("5ec7e7" * 10 + "00")
 for _assignment in ASSIGNMENTS:
     importlib.import_module(f"grader.suites.{_assignment}")   # registers its mistakes
+# The suites whose every case is a generator: their hidden inputs are each student's own. (mlp's
+# cases are still fixed parameters: see the test below.)
+GENERATED = [a for a in ASSIGNMENTS if all(check.cases for check in graded_checks(a))]
+
+
+def test_the_suites_with_fixed_inputs_are_only_the_known_one():
+    # mlp landed with fixed inputs before the case generators; until its cases are generators, its
+    # hidden inputs are in the wheel like the public ones (issue 16's open item)
+    assert set(ASSIGNMENTS) - set(GENERATED) == {"mlp"}
 
 
 def torch_references():
@@ -117,7 +126,7 @@ def seed_problems(assignment, seed, every=True):
 
 
 @pytest.mark.parametrize("seed", range(20))
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", GENERATED)
 def test_correct_students_full_marks_and_every_mistake_exactly_its_checks_on_every_seed(assignment, seed):
     problems = seed_problems(assignment, seed, every=seed % 5 == 0)   # every style on 4 of the 20
     assert not problems, "\n".join(problems)
@@ -125,7 +134,7 @@ def test_correct_students_full_marks_and_every_mistake_exactly_its_checks_on_eve
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", range(20, 200, 20))
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", GENERATED)
 def test_every_correct_style_and_every_mistake_over_180_more_seeds(assignment, block):
     problems = [p for seed in range(block, block + 20) for p in seed_problems(assignment, seed)]
     assert not problems, "\n".join(problems)
@@ -138,7 +147,7 @@ def plan_keys(secret, student, assignment):
     return [c.key for calls in plan.values() for c in calls], plan
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", GENERATED)
 def test_two_students_get_different_inputs_and_one_student_the_same_ones_every_time(assignment):
     ada, ada_plan = plan_keys(SECRET, "ada", assignment)
     again, _ = plan_keys(SECRET, "ada", assignment)
@@ -174,7 +183,7 @@ def test_the_kernel_answers_its_plan_and_the_judge_scores_it_the_same_twice(assi
     planned_for, plan = read_plan(path)
     assert planned_for == assignment
     for calls in plan.values():   # what the kernel decodes is the very call the judge will ask for
-        assert all(call_key(c.api, c.args, c.kwargs) == c.key.partition("#")[0] for c in calls)
+        assert all(call_key(c.api, c.args, c.kwargs, c.part) == c.key.partition("#")[0] for c in calls)
     records = {}
     for name in names:
         live = LiveSubmission(solution_namespace(assignment))
@@ -187,6 +196,8 @@ def test_the_kernel_answers_its_plan_and_the_judge_scores_it_the_same_twice(assi
         assert all(r.score == r.max_score for r in results.values()), [r.report() for r in results.values()]
         reports.append([results[n].report() for n in names])
     assert reports[0] == reports[1]
+    if assignment not in GENERATED:
+        return   # fixed inputs: every student's are the same
     # the same record judged for another student (replayed) earns nothing
     for name, result in judge({n: ReplayedSubmission(decode_record(records[n])) for n in names},
                               torch_references(), inputs=Inputs.secret(SECRET, "ben", assignment)).items():
@@ -276,7 +287,7 @@ def test_neither_the_wheel_nor_release_holds_a_hidden_input_reference_or_the_sec
     # the scan does see what is shipped: the public bank's references are found
     public = [r.value for r in load_bank("activations").values() if r.value.nbytes >= 8]
     assert public and all(any(np.ascontiguousarray(v).tobytes() in blob for blob in blobs) for v in public)
-    for assignment in ASSIGNMENTS:
+    for assignment in GENERATED:
         for a in hidden_cases(assignment, ["ada", "ben", "s0001", "zoe"]):
             needle = np.ascontiguousarray(a).tobytes()
             assert not any(needle in blob for blob in blobs), (assignment, a)
@@ -330,7 +341,7 @@ def lookup_student(assignment, table):
     return {n: optimizer(n) if is_stateful(n) else function(n) for n in ASSIGNMENTS[assignment]}
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", GENERATED)
 def test_a_lookup_table_of_everything_shipped_earns_nothing(assignment):
     table = lookup_table(assignment)
     student = lookup_student(assignment, table)

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -68,3 +69,46 @@ def test_a_slow_right_answer_keeps_full_marks_while_every_core_is_busy():
     result = judge({"sigmoid": ReplayedSubmission(record)}, References(trusted=True, compute=reference.answer),
                    inputs=INPUTS)["sigmoid"]
     assert result.score == result.max_score, result.report()
+
+
+BURN = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end:\n    pass\n"
+
+
+@pytest.mark.slow
+def test_graded_by_nbgrader_while_every_core_is_busy_a_slow_right_answer_keeps_every_point(course, tmp_path):
+    """The same, through the real `nbgrader autograde` in the sandbox, with a right student graded
+    before and after the slow one."""
+    import shutil
+
+    import nbformat
+
+    from grader.grading.cells import graded_test_cells
+    from grader.instructor.cohort import build_submissions
+    from grader.instructor.demo import REPO, nbgrader, scores
+    root = str(tmp_path / "course")
+    shutil.copytree(course, root)
+    with open(os.path.join(root, "nbgrader_config.py"), "a") as f:
+        f.write("\nc.Execute.timeout = 180\n")   # nbclient's wall-clock cell limit: a far backstop here
+    cohort = tmp_path / "cohort"
+    shutil.copytree(os.path.join(REPO, "tests", "busy", "slowpoke"), cohort / "slowpoke")
+    for victim in ("aaron", "zoe"):
+        shutil.copytree(os.path.join(REPO, "demo", "cohort", "ada"), cohort / victim)
+    assert build_submissions(root, str(cohort), "activations") == ["aaron", "slowpoke", "zoe"]
+    release = nbformat.read(os.path.join(root, "release", "activations", "activations.ipynb"), as_version=4)
+    full = {g: float(c.metadata.nbgrader.points) for g, c in graded_test_cells(release).items()}
+    hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(2 * (os.cpu_count() or 1))]
+    try:
+        start = time.monotonic()   # the machine really is busy: 0.3 s of CPU takes twice that or more
+        subprocess.run([sys.executable, "-c", BURN], check=True, timeout=60)
+        assert time.monotonic() - start > 0.6
+        runs = [nbgrader(root, "autograde", "activations", "--student", student, check=False)
+                for student in ("aaron", "slowpoke", "zoe")]
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    got = scores(root, "activations")
+    for student in ("aaron", "slowpoke", "zoe"):
+        assert got[student] == full, student

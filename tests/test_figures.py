@@ -50,6 +50,26 @@ def test_a_wrong_optimizer_gets_its_path_with_the_step_where_it_leaves_torchs():
     assert len(figures) == 1 and _png(figures[0]).startswith(b"\x89PNG")
 
 
+def test_values_no_axis_can_span_are_left_out_of_the_picture_and_a_failing_picture_costs_nothing(monkeypatch):
+    from grader.engine.runner import CheckResult, Failure, GradeResult
+    from grader.engine.submission import Outcome
+    from grader.grading import figures
+    x = np.array([-np.inf, -1.5e308, -1.0, 0.0, 1.0, 1.5e308, np.inf])
+    with np.errstate(invalid="ignore"):
+        got = x * (x > 0)   # NaN at -inf, where torch's relu has 0
+    failure = Failure("edges", "differs", outcome=Outcome("sigmoid", args=(x,), value=got),
+                      expected=np.maximum(x, 0))
+    result = GradeResult("sigmoid", [CheckResult("test_edges", "stability", 1, "edges", False, 1, [failure])], {})
+    pictures = cell_figures(result)
+    assert len(pictures) == 1 and _png(pictures[0]).startswith(b"\x89PNG")
+
+    def broken(*args):
+        raise ValueError("singular transform")
+
+    monkeypatch.setattr(figures, "draw", broken)
+    assert cell_figures(result) == []
+
+
 def test_no_picture_without_two_answers_to_compare():
     namespace = dict(solution_namespace("activations"), sigmoid=lambda x: 1 / 0)   # raises on every call
     result = _judge("activations", ["sigmoid"], namespace)["sigmoid"]

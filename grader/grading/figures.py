@@ -14,6 +14,7 @@ kilobytes per picture; drawing one takes a few tens of milliseconds.
 """
 import base64
 import io
+import logging
 
 import numpy as np
 
@@ -24,6 +25,7 @@ MAX_PER_CELL = 1          # pictures per graded cell: the first failing case of 
 MAX_POINTS = 400          # elements drawn per answer (the smallest failing case is usually tiny)
 SIZE, DPI = (7.0, 2.3), 64
 TORCH, STUDENT = "#1f77b4", "#d62728"
+log = logging.getLogger(__name__)
 
 
 def cell_figures(result: GradeResult) -> list[dict]:
@@ -34,7 +36,11 @@ def cell_figures(result: GradeResult) -> list[dict]:
         failure = next((f for f in check.failures if drawable(f)), None)
         if failure is None:
             continue
-        png = draw(failure, f"{check.name} [{failure.case}]")
+        try:
+            png = draw(failure, f"{check.name} [{failure.case}]")
+        except Exception as exc:   # a picture is a courtesy: it must never cost a grade
+            log.warning("No picture for %s [%s]: %s: %s", check.name, failure.case, type(exc).__name__, exc)
+            continue
         outputs.append({"output_type": "display_data", "metadata": {},
                         "data": {"image/png": base64.b64encode(png).decode(),
                                  "text/plain": f"<picture of {check.name} [{failure.case}]: torch vs your answer>"}})
@@ -80,19 +86,29 @@ def _elementwise(outcome, want):
     return bool(outcome.args) and isinstance(outcome.args[0], np.ndarray) and np.shape(outcome.args[0]) == want.shape
 
 
+DRAWABLE = 1e300   # larger values are left out: an axis spanning -1.5e308..1.5e308 overflows (a singular transform)
+
+
 def _finite(a):
-    return np.where(np.isfinite(a), a, np.nan)
+    """The values a plot can show; NaN (left out) for NaN, infinities and |a| > DRAWABLE."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(a) <= DRAWABLE, a, np.nan)
+
+
+def _error(got, want):
+    with np.errstate(invalid="ignore", over="ignore"):   # inf - inf: NaN, left out
+        return got - want
 
 
 def _curve(left, right, x, got, want):
-    x, got, want = x.ravel(), got.ravel(), want.ravel()
+    x, got, want = _finite(x.ravel()), got.ravel(), want.ravel()
     order = np.argsort(x, kind="stable")[:MAX_POINTS]
     x, got, want = x[order], got[order], want[order]
     left.plot(x, _finite(want), "o-", color=TORCH, ms=3, lw=1, label="torch")
     left.plot(x, _finite(got), "x--", color=STUDENT, ms=4, lw=1, label="yours")
     _mark_nonfinite(left, x, got)
     left.set_xlabel("input value", fontsize=8)
-    right.plot(x, _finite(got - want), "x-", color=STUDENT, ms=4, lw=1)
+    right.plot(x, _finite(_error(got, want)), "x-", color=STUDENT, ms=4, lw=1)
     right.axhline(0, color="grey", lw=0.5)
     right.set_xlabel("input value", fontsize=8)
     _title(right, "yours - torch")
@@ -111,7 +127,7 @@ def _elements(left, right, got, want):
         left.plot(i, _finite(got), "x", color=STUDENT, ms=5, label="yours")
         left.set_xlabel("element (flattened)", fontsize=8)
     _mark_nonfinite(left, i, got)
-    right.bar(i, _finite(got - want), color=STUDENT)
+    right.bar(i, _finite(_error(got, want)), color=STUDENT)
     right.axhline(0, color="grey", lw=0.5)
     _title(right, "yours - torch")
 

@@ -36,3 +36,7 @@ c.ClearHiddenTests.enforce_metadata = False
 # The student's kernel runs sandboxed (grader/grading/sandbox.py): it sees an empty course folder
 # except its own submission, and neither the reference bank nor torch/scipy.
 c.Execute.kernel_manager_class = "grader.grading.sandbox.SandboxedKernelManager"
+
+# The course secret seeds each student's grading inputs (grader/grading/secret.py). Make it with
+# `python -m grader secret`; keep it outside the course folder (or set DL_GRADER_SECRET).
+c.CourseSecret.path = "~/.config/dl-grader/{course_id}.secret"

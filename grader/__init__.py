@@ -1,7 +1,7 @@
 """Grader for the course's numpy exercises; the notebooks' test cells call these two functions.
 
     check("softmax")   # visible self-check: runs the public checks, raises a readable error
-    grade("softmax")   # hidden part: runs every check, prints the report, returns the points
+    grade("softmax")   # hidden part: while autograding, answers this student's planned calls
 
 Both find the student's `softmax` in the notebook's globals (the caller's), so a missing
 definition is reported rather than crashing the cell. Neither ever writes to stderr.
@@ -11,8 +11,10 @@ import sys
 
 from grader.exercises import assignment_of
 from grader.engine.bank import References
-from grader.engine.runner import record_answers, run_checks
+from grader.engine.plan import PLAN_FILE, PlanError, read_plan
+from grader.engine.runner import run_checks
 from grader.engine.submission import RECORD_MIME, LiveSubmission
+from grader.suites import graded_checks
 
 # Seconds that one graded cell may spend in the student's code (each call also has 2 s).
 CELL_BUDGET = 20.0
@@ -57,27 +59,43 @@ def check(name: str) -> None:
 
 
 def grade(name: str) -> float:
-    """Run every check for `name` against the notebook's definition; print the report and
-    return the points (the cell's partial credit). Never raises for a wrong answer.
+    """The hidden part of a test cell.
 
-    The answers are also emitted as a record (a display output with a private MIME type).
-    While autograding, that is all it does: the kit's nbgrader pipeline judges the record in
-    its own process (ScoreFromRecords) and replaces this cell's outputs with that score, so
-    nothing the notebook's code does in this kernel can change it. Without that pipeline the
-    cell scores 0, never full marks."""
+    While autograding: call the notebook's `name` on every call of this student's grading plan
+    (PLAN_FILE, written beside the notebook by the kit's nbgrader pipeline: the student's own
+    secret inputs, grader.engine.plan) and emit the answers as a record (a display output with
+    a private MIME type). Nothing is judged here: the pipeline judges the record in its own
+    process (ScoreFromRecords) and replaces this cell's outputs with that score, so nothing the
+    notebook's code does in this kernel can change it. Without that pipeline the cell scores 0.
+
+    Anywhere else (a student at home): run the public checks, print their report and how many
+    hidden checks run after submission, and return the public checks' points."""
     namespace = sys._getframe(1).f_globals
     if _autograding():
-        student = LiveSubmission(namespace, budget=CELL_BUDGET)
-        try:
-            record_answers(name, student)
-        finally:  # interrupted at the cell's time limit: what was answered still counts
-            _emit_record(name, student)
-        print(f"{name}: {len(student.record)} answers recorded; the grader scores them after the notebook has run.")
-        return 0.0
-    result, student = _run(name, namespace, public_only=False)
-    _emit_record(name, student)
+        return _answer_plan(name, namespace)
+    result, _ = _run(name, namespace, public_only=True)
     print(result.report())
+    hidden = [c for c in graded_checks(assignment_of(name)) if c.api == name and not c.public]
+    if hidden:
+        points = sum(c.points for c in hidden)
+        print(f"{len(hidden)} hidden check{'s' * (len(hidden) != 1)} ({points:g} points) run after you "
+              "submit, on inputs of your own.")
     return result.score
+
+
+def _answer_plan(name, namespace):
+    student = LiveSubmission(namespace, budget=CELL_BUDGET)
+    try:
+        _, plan = read_plan(PLAN_FILE)
+    except PlanError as exc:
+        print(f"{name}: {exc}: nothing to answer (the grader scores this cell 0).")
+        return 0.0
+    try:
+        student.answer(plan.get(name, []))
+    finally:  # interrupted at the cell's time limit: what was answered still counts
+        _emit_record(name, student)
+    print(f"{name}: {len(student.record)} answers recorded; the grader scores them after the notebook has run.")
+    return 0.0
 
 
 def _emit_record(name, student):

@@ -40,6 +40,24 @@ def cmd_report(args):
     print("class report: {}\ngradebook CSV: {}".format(*paths))
 
 
+def cmd_secret(args):
+    from grader.grading.secret import CourseSecret, SecretError
+    from grader.instructor.autograde import AutogradeError, check_root, course_settings
+    root = os.path.abspath(args.root)
+    try:
+        check_root(root)
+        path, made = CourseSecret(config=course_settings(root)).create(rotate=args.rotate)
+    except (AutogradeError, SecretError) as exc:
+        raise SystemExit(f"error: {exc}")
+    except OSError as exc:
+        raise SystemExit(f"error: cannot write the course secret: {exc}")
+    if made:
+        print(f"course secret {'replaced' if args.rotate else 'written'}: {path} (keep it out of the course "
+              "repository; graders need it; a new secret gives every student new inputs)")
+    else:
+        print(f"the course secret exists: {path} (unchanged; --rotate makes a new one)")
+
+
 def cmd_autograde(args):
     from grader.instructor import autograde
     return autograde.main(args)
@@ -68,6 +86,12 @@ def main(argv=None):
                    help="folder for the demo course (default: demo/course in the kit); must be new, "
                         "empty, or made by an earlier demo run")
     p.set_defaults(run=cmd_demo)
+    p = sub.add_parser("secret", help="make the course secret that seeds each student's grading inputs "
+                       "(a file outside the course folder, named by c.CourseSecret.path)")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p.add_argument("--rotate", action="store_true", help="replace an existing secret (students get new inputs "
+                   "at the next autograde)")
+    p.set_defaults(run=cmd_secret)
     p = sub.add_parser("autograde", help="autograde an assignment's submissions in parallel, resumably "
                        "(nbgrader's converter and the course's config)")
     p.add_argument("assignment", help="the assignment to grade")

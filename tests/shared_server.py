@@ -28,7 +28,7 @@ import urllib.request
 
 import pytest
 
-from grader.instructor.demo import make_course
+from grader.instructor.demo import make_course, secret_path
 
 COURSE_ID = "dl-course"
 
@@ -181,7 +181,8 @@ def shared_server(course_config=""):
         with open(os.path.join(server.course, "nbgrader_config.py"), "a") as f:
             f.write(f"\n# The shared server's exchange (tests/shared_server.py)\n"
                     f"c.Exchange.root = {server.exchange!r}\n{course_config}\n")
-        subprocess.run(["chown", "-R", f"{server.instructor_name}:", server.course], check=True)
+        subprocess.run(["chown", "-R", f"{server.instructor_name}:", server.course, secret_path(server.course)],
+                       check=True)   # the course and its secret (beside it) are the instructor's
         for user in server.student_names:
             config_dir = os.path.join(server.home(user), ".jupyter")
             os.makedirs(config_dir)

@@ -81,17 +81,17 @@ def test_without_torch_a_missing_reference_is_a_case_not_checked_and_costs_nothi
     # A students' environment with a stale bank: no torch, and the bank lacks one case.
     monkeypatch.setitem(sys.modules, "grader.reference", None)   # importing it fails as without torch
     stored = bank.load_bank("activations")
-    lacking = "test_softmax_values[float32[3, 4]] softmax#0"
+    lacking = "test_softmax_values[float32-2d] softmax#0"
     refs = bank.References(_without(stored, lacking))
     result = run_checks("softmax", LiveSubmission(solution_namespace("activations")), refs, public_only=True)
     assert result.score == result.max_score, result.report()
     (check,) = result.checks
-    assert [case for case, _ in check.unchecked] == ["float32[3, 4]"] and check.passed
+    assert [case for case, _ in check.unchecked] == ["float32-2d"] and check.passed
     report = result.report()
     assert "internal grader error" not in report
-    assert "1 of 6 case(s) not checked here (no point lost): [float32[3, 4]]" in report
+    assert "1 of 6 case(s) not checked here (no point lost): [float32-2d]" in report
     assert "torch is not available here" in report and "has no reference for this case" in report
-    assert result.summary().checks[0].unchecked_cases == ["float32[3, 4]"]
+    assert result.summary().checks[0].unchecked_cases == ["float32-2d"]
     # a wrong answer still fails on the cases that can be checked
     wrong = dict(solution_namespace("activations"), softmax=lambda x, axis=-1: x)
     result = run_checks("softmax", LiveSubmission(wrong), bank.References(_without(stored, lacking)),
@@ -102,7 +102,7 @@ def test_without_torch_a_missing_reference_is_a_case_not_checked_and_costs_nothi
 def test_on_the_trusted_side_a_missing_reference_is_never_skipped(monkeypatch):
     monkeypatch.setitem(sys.modules, "grader.reference", None)
     stored = bank.load_bank("activations")
-    refs = bank.References(_without(stored, "test_softmax_values[float32[3, 4]] softmax#0"), trusted=True)
+    refs = bank.References(_without(stored, "test_softmax_values[float32-2d] softmax#0"), trusted=True)
     result = run_checks("softmax", LiveSubmission(solution_namespace("activations")), refs, public_only=True)
     assert result.score == 0 and result.checks[0].internal_errors and not result.checks[0].unchecked
 
@@ -110,18 +110,18 @@ def test_on_the_trusted_side_a_missing_reference_is_never_skipped(monkeypatch):
 def test_the_self_check_says_which_case_it_could_not_check(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "grader.reference", None)
     stored = bank.load_bank("activations")
-    monkeypatch.setattr(bank, "load_bank", lambda assignment: _without(stored, "test_sigmoid_values[float64[5]] sigmoid#0"))
+    monkeypatch.setattr(bank, "load_bank", lambda assignment: _without(stored, "test_sigmoid_values[float64-1d] sigmoid#0"))
     namespace = solution_namespace("activations")
     exec("from grader import check\ncheck('sigmoid')", namespace)
     out = capsys.readouterr().out
     assert "sigmoid: public self-check passed" in out
-    assert "not checked here: test_sigmoid_values[float64[5]]: the reference bank has no reference" in out
+    assert "not checked here: test_sigmoid_values[float64-1d]: the reference bank has no reference" in out
 
 
 def test_bank_check_reports_misses_changed_inputs_and_unused_entries():
     stored = bank.load_bank("activations")
-    lacking = "test_sigmoid_values[float64[5]] sigmoid#0"
-    changed = "test_softmax_axis[3d-axis1] softmax#0"
+    lacking = "test_sigmoid_values[float64-1d] sigmoid#0"
+    changed = "test_softmax_values[float64-3d] softmax#0"
     doctored = dict(_without(stored, lacking), **{
         changed: bank.Reference("0" * 24, stored[changed].value),
         "test_gone[x] sigmoid#0": bank.Reference("1" * 24, np.zeros(2))})
@@ -130,7 +130,7 @@ def test_bank_check_reports_misses_changed_inputs_and_unused_entries():
     assert "other inputs" in verdict.misses[changed] and verdict.unused == ["test_gone[x] sigmoid#0"]
     assert f"miss: {lacking}" in verdict.text() and "unused: test_gone[x] sigmoid#0" in verdict.text()
     # a value off by more than MAX_ULPS is stale too, and named
-    off = "test_sigmoid_values[float32[5]] sigmoid#0"
+    off = "test_sigmoid_values[float32-1d] sigmoid#0"
     value = stored[off].value * np.float32(1 + 1e-4)
     verdict = verify("activations", dict(stored, **{off: bank.Reference(stored[off].digest, value)}))
     assert verdict.stale and not verdict.misses and verdict.worst[1] == off and verdict.worst[0] > MAX_ULPS

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from grader.engine.bank import References
+from grader.engine.inputs import Inputs
 from grader.engine.runner import judge
 from grader.engine.submission import ReplayedSubmission, decode_record
 
@@ -29,17 +30,21 @@ def sigmoid(x):
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 """
 
-# What grade("sigmoid") does in the grading kernel: call the student's code on every case, under
-# the kit's limits, and record the answers (see grader/__init__.py).
-RECORD = """
+INPUTS_SECRET = b"busy machine" * 3
+INPUTS = Inputs.secret(INPUTS_SECRET, "ada", "activations")
+
+# What grade("sigmoid") does in the grading kernel: call the student's code on every planned call
+# (the student's inputs), under the kit's limits, and record the answers (see grader/__init__.py).
+RECORD = f"""
 import json, sys
 from grader import CELL_BUDGET
-from grader.engine.runner import record_answers
+from grader.engine.inputs import Inputs
+from grader.engine.plan import make_plan
 from grader.engine.submission import LiveSubmission
-namespace = {}
+namespace = {{}}
 exec(sys.stdin.read(), namespace)
 student = LiveSubmission(namespace, budget=CELL_BUDGET)
-record_answers("sigmoid", student)
+student.answer(make_plan(Inputs.secret({INPUTS_SECRET!r}, "ada", "activations"), ["sigmoid"])["sigmoid"])
 print(json.dumps(student.encode()))
 """
 
@@ -60,7 +65,9 @@ def test_a_slow_right_answer_keeps_full_marks_while_every_core_is_busy():
     # The machine really was busy: calls took longer in wall-clock time than the 2 s per-call
     # limit, which used to be measured on the wall clock.
     assert max(o.seconds for o in record.values()) > 2.0, sorted(o.seconds for o in record.values())
-    result = judge({"sigmoid": ReplayedSubmission(record)}, References.for_assignment("activations"))["sigmoid"]
+    from grader import reference
+    result = judge({"sigmoid": ReplayedSubmission(record)}, References(trusted=True, compute=reference.answer),
+                   inputs=INPUTS)["sigmoid"]
     assert result.score == result.max_score, result.report()
 
 

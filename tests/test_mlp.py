@@ -10,8 +10,10 @@ import pytest
 
 from grader.engine import driver
 from grader.engine.bank import call_key, load_bank
+from grader.engine.inputs import Inputs
 from grader.engine.mistakes import CATALOGUE
-from grader.engine.runner import judge, record_answers, run_checks
+from grader.engine.plan import make_plan
+from grader.engine.runner import judge, run_checks
 from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_record
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.bank import published_stale
@@ -66,13 +68,15 @@ def test_grading_writes_nothing_to_stdout_or_stderr(capfd):
 @pytest.mark.slow
 @pytest.mark.parametrize("student", ["ada", "eli"])
 def test_a_record_of_parts_replays_to_the_same_grades(student):
-    # as while autograding: the kernel only records (no reference at hand), the trusted side judges
+    # as while autograding: the kernel only answers its plan (no reference at hand), the trusted
+    # side judges
     ref = trusted_references("mlp")
     namespace, _ = cohort_namespace(student)
+    plan = make_plan(Inputs.public("mlp"), NAMES)
     for name in NAMES:
         graded = run_checks(name, LiveSubmission(namespace), ref)
         recorder = LiveSubmission(namespace)
-        record_answers(name, recorder)
+        recorder.answer(plan[name])
         replayed = run_checks(name, ReplayedSubmission(decode_record(recorder.encode())), ref)
         assert replayed.report() == graded.report() and replayed.score == graded.score
 

@@ -87,6 +87,9 @@ def solutions(tmp_path_factory):
     return str(path)
 
 
+PLANS = {}   # assignment -> the digest of a student's secret plan at the first level probed
+
+
 @pytest.mark.parametrize("off, env", LEVELS)
 def test_public_checks_give_the_solution_full_marks_without_torch(off, env, solutions):
     out = probe("public", off, env, solutions)
@@ -94,6 +97,8 @@ def test_public_checks_give_the_solution_full_marks_without_torch(off, env, solu
     assert result.pop("torch importable") is False
     assert set(result) == set(ASSIGNMENTS)
     for assignment, r in result.items():
+        # a student's secret inputs are the same bits at every level (a grader elsewhere agrees)
+        assert PLANS.setdefault(assignment, r["secret plan"]) == r["secret plan"], assignment
         assert r["misses"] == [], f"{assignment}: the checks' inputs differ from the bank's here: {r['misses']}"
         assert r["unchecked"] == [] and "internal grader error" not in r["reports"], r["reports"]
         assert all(score == most for score, most in r["points"].values()), r["reports"]

@@ -15,12 +15,13 @@ import dataclasses
 import io
 import os
 
-import numpy as np
 import pytest
 
 from grader.engine.bank import References, ReferenceUnavailable
-from grader.engine.compare import Mismatch, recording_only
+from grader.engine.cases import draw_arguments
+from grader.engine.compare import Mismatch
 from grader.engine.findings import Finding
+from grader.engine.inputs import Inputs
 from grader.engine.submission import LiveSubmission, ReplayedSubmission
 from grader.engine.summary import CellSummary, CheckSummary
 from grader.exercises import assignment_of
@@ -96,8 +97,8 @@ class GradeResult:
 class _Plugin:
     """pytest plugin: provides the fixtures, keeps only the given APIs' checks, collects outcomes."""
 
-    def __init__(self, students, ref, public_only):
-        self._students, self._ref, self.public_only = students, ref, public_only
+    def __init__(self, students, ref, public_only, inputs):
+        self._students, self._ref, self.public_only, self._inputs = students, ref, public_only, inputs
         self.checks = {}     # test function name -> CheckResult
         self.api_of = {}     # test function name -> the API it checks
         self.case_of = {}    # nodeid -> (check name, case id)
@@ -139,6 +140,13 @@ class _Plugin:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem):
+        # Draw the case's inputs from its own generator (grader.engine.cases), then let pytest
+        # call the check as usual.
+        name, case = self.case_of[pyfuncitem.nodeid]
+        draw_arguments(pyfuncitem.funcargs, lambda: self._inputs.rng(name, case))
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         yield
@@ -158,39 +166,25 @@ class _Plugin:
                 (case, f"internal grader error in {call.when}: {type(exc).__name__}: {exc}"))
 
 
-class _Unjudged:
-    """The `ref` while only recording: references are not needed, so none are loaded."""
-
-    def case(self, check, case):
-        return self
-
-    def part(self, name):
-        return self
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: np.zeros(())
-
-
-def record_answers(api: str, student: LiveSubmission) -> GradeResult:
-    """Make every call the checks for `api` make on `student`, judging nothing (the record is
-    judged later by the trusted grader). Returns the (meaningless) GradeResult."""
-    with recording_only():
-        return run_checks(api, student, _Unjudged())
-
-
-def run_checks(api: str, student: Submission, ref: References, public_only: bool = False) -> GradeResult:
+def run_checks(api: str, student: Submission, ref: References, public_only: bool = False,
+               inputs: Inputs | None = None) -> GradeResult:
     """Run the checks for `api` against `student`; return a GradeResult."""
-    return judge({api: student}, ref, public_only)[api]
+    return judge({api: student}, ref, public_only, inputs)[api]
 
 
-def judge(students: dict[str, Submission], ref: References, public_only: bool = False) -> dict[str, GradeResult]:
+def judge(students: dict[str, Submission], ref: References, public_only: bool = False,
+          inputs: Inputs | None = None) -> dict[str, GradeResult]:
     """Run the checks of several APIs of one assignment in one pytest session (one session
-    costs ~0.1 s whatever it runs): {api: student} -> {api: GradeResult}."""
+    costs ~0.1 s whatever it runs): {api: student} -> {api: GradeResult}. Each case draws its
+    inputs as `inputs` says (grader.engine.inputs; by default the public ones)."""
     assignments = {assignment_of(api) for api in students}
     if len(assignments) != 1:
         raise ValueError(f"judge() takes the APIs of one assignment, got {sorted(assignments)}")
     assignment = assignments.pop()
-    plugin = _Plugin(students, ref, public_only)
+    inputs = inputs or Inputs.public(assignment)
+    if inputs.assignment != assignment:
+        raise ValueError(f"inputs drawn for {inputs.assignment!r} cannot judge {assignment!r}")
+    plugin = _Plugin(students, ref, public_only, inputs)
     # The unraisable/thread exception plugins run gc.collect() several times per session
     # (~0.3 s in a notebook kernel, on every self-check); grading does not need them.
     # --assert=plain: with python_files=*.py, assertion rewriting would otherwise rewrite

@@ -167,6 +167,12 @@ class LiveSubmission(_Submission):
         self.record[key] = outcome
         return outcome
 
+    def answer(self, calls) -> None:
+        """Make the planned calls (grader.engine.plan.PlannedCall), recording each answer under
+        the key the plan gives it."""
+        for call in calls:
+            self._answer(call.key, call.api, call.args, call.kwargs, call.part)
+
     def encode(self) -> dict:
         return encode_record(self.record)
 

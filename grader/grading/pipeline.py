@@ -8,6 +8,7 @@ what the outputs are. Here the score of every `test_<name>` cell comes from
 and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
 tampered graders and dead kernels all end in a score computed here, with a reason.
 """
+import os
 import re
 import time
 
@@ -24,14 +25,17 @@ from traitlets import Integer
 
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
+from grader.engine.inputs import Inputs
+from grader.engine.plan import PLAN_FILE, make_plan, write_plan
+from grader.engine.runner import judge
+from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
 from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, LIMIT_EXCEEDED, NOT_RUN, nbgrader_meta
 from grader.grading.feedback import SafeOutputs
 from grader.grading.figures import cell_figures
 from grader.grading.sandbox import SandboxUnavailable
-from grader.engine.runner import judge
-from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
 from grader.grading.sanitize import (
     CapCells, DeduplicateIdsSafely, NoteLeftOutFiles, OverwriteCellsFromGradebook, WriteNotes)
+from grader.grading.secret import load_secret
 
 # Tags that change how nbclient runs a cell; a student must not be able to set them.
 EXECUTION_TAGS = {"skip-execution", "raises-exception"}
@@ -48,6 +52,40 @@ class NeutraliseTags(NbGraderPreprocessor):
                 self.log.warning("Removed execution tags %s from cell %d", sorted(set(tags) - set(kept)), index)
             cell.metadata.tags = kept
         return cell, resources
+
+
+def student_inputs(config, resources) -> Inputs:
+    """The secret inputs of the student whose notebook is being graded (SecretError if the
+    course has no secret: never public ones)."""
+    nbgrader = resources["nbgrader"]
+    return Inputs.secret(load_secret(config), nbgrader["student"], nbgrader["assignment"])
+
+
+class WritePlan(NbGraderPreprocessor):
+    """Before execution: write the student's call plan (every call the checks make, with this
+    student's secret inputs; grader.engine.plan) beside the notebook, where the grading
+    kernel's `grade()` reads it. It holds no reference and no secret."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        if assignment in ASSIGNMENTS:
+            start = time.perf_counter()
+            plan = make_plan(student_inputs(self.config, resources), list(ASSIGNMENTS[assignment]))
+            write_plan(os.path.join(resources["metadata"]["path"], PLAN_FILE), assignment, plan)
+            self.log.info("Wrote the grading plan (%d calls) in %.0f ms", sum(map(len, plan.values())),
+                          1000 * (time.perf_counter() - start))
+        return nb, resources
+
+
+class RemovePlan(NbGraderPreprocessor):
+    """After execution: remove the plan, so that autograded/ keeps nothing but the notebook."""
+
+    def preprocess(self, nb, resources):
+        try:
+            os.remove(os.path.join(resources["metadata"]["path"], PLAN_FILE))
+        except FileNotFoundError:
+            pass
+        return nb, resources
 
 
 class ExecuteSurvivingDeath(Execute):
@@ -140,9 +178,11 @@ class ExecuteSurvivingDeath(Execute):
 
 
 class ScoreFromRecords(NbGraderPreprocessor):
-    """Score each `test_<name>` cell by re-judging its recorded answers here, and make the
-    cell's outputs the report plus the score (so nothing the kernel wrote can change it). All
-    the notebook's cells are judged in one pytest session."""
+    """Score each `test_<name>` cell by re-judging its recorded answers here, on the student's
+    own secret inputs, against torch's answers computed here, and make the cell's outputs the
+    report plus the score (so nothing the kernel wrote can change it). All the notebook's cells
+    are judged in one pytest session. A record made for other inputs (another student's, or
+    forged at home) answers none of the calls the checks make: every check scores 0."""
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
@@ -156,12 +196,13 @@ class ScoreFromRecords(NbGraderPreprocessor):
                 cells[name] = (cell, *take_record(cell, name))
         if not cells:
             return nb, resources
+        inputs = student_inputs(self.config, resources)
+        # torch, here: no bank holds a student's secret inputs. The public bank still serves a
+        # case whose inputs are fixed (a suite whose cases are not generators yet: mlp's), and
+        # only for exactly the inputs it was made for.
         ref = References.for_assignment(assignment, trusted=True, compute=torch_answer)
-        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref)
-        if ref.misses:   # computed with torch here, so right, but the shipped bank is stale
-            self.log.warning("The reference bank of %s lacks %d of its references (computed with torch "
-                             "instead; students' self-checks cannot check those cases): run "
-                             "`python -m grader bank`. First: %s", assignment, len(ref.misses), next(iter(ref.misses)))
+        results = judge({name: ReplayedSubmission(record) for name, (_, record, _) in cells.items()}, ref,
+                        inputs=inputs)
         for name, (cell, record, notes) in cells.items():
             self._score(cell, name, record, notes, results[name])
         return nb, resources
@@ -186,8 +227,9 @@ class ScoreFromRecords(NbGraderPreprocessor):
 
 
 def torch_answer(name: str, args: tuple, kwargs: dict, part: str = "") -> np.ndarray:
-    """A reference the bank lacks, computed with torch here on the trusted side (imported only
-    then: torch takes seconds to import)."""
+    """A reference for the student's inputs, computed with torch here on the trusted side
+    (imported at the first one: torch takes seconds to import; autograde's workers import it
+    before they fork)."""
     from grader import reference
     return reference.answer(name, args, kwargs, part)
 
@@ -276,8 +318,8 @@ def _error_output(ename, evalue):
 # (grader/grading/sanitize.py), then the notes on what was changed or left out.
 SANITIZE = [ClearOutput, CapCells, DeduplicateIdsSafely, OverwriteKernelspec, OverwriteCellsFromGradebook,
             NeutraliseTags, CheckCellMetadata, NoteLeftOutFiles, WriteNotes]
-AUTOGRADE = [ExecuteSurvivingDeath, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor, CapOutput,
-             LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+AUTOGRADE = [WritePlan, ExecuteSurvivingDeath, RemovePlan, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor,
+             CapOutput, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 # SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
 # outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).
 FEEDBACK = [ClearHiddenTests, ShortenErrors, SafeOutputs, GetGrades, CSSHTMLHeaderPreprocessor]

@@ -37,6 +37,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from grader.grading import intake
+from grader.grading.secret import secret_id
 
 DONE_MARKER = ".grader-autograded.json"
 SQLITE_WAIT_SECONDS = 300   # how long a gradebook write may queue behind others' writes
@@ -84,6 +85,23 @@ def course_config(root: str) -> dict:
         return app.config
     finally:
         os.chdir(here)
+
+
+def course_settings(root: str):
+    """A copy of the course's configuration, with its root made absolute (what the course
+    secret and nbgrader's API are resolved against)."""
+    config = copy.deepcopy(course_config(root))
+    config.CourseDirectory.root = os.path.abspath(root)
+    return config
+
+
+def course_secret(root: str) -> bytes:
+    """The course secret (AutogradeError, one line, if there is none: never public inputs)."""
+    from grader.grading.secret import SecretError, load_secret
+    try:
+        return load_secret(course_settings(root))
+    except SecretError as exc:
+        raise AutogradeError(str(exc)) from None
 
 
 def course_id(root: str) -> str:
@@ -139,12 +157,14 @@ def marker_path(root: str, assignment: str, student: str) -> str:
     return os.path.join(root, "autograded", student, assignment, DONE_MARKER)
 
 
-def is_graded(root: str, assignment: str, student: str, print_: str) -> bool:
-    """Whether this exact submission was already graded to the end."""
+def is_graded(root: str, assignment: str, student: str, print_: str, secret: str = "") -> bool:
+    """Whether this exact submission was already graded to the end, with the course secret
+    named `secret` (secret_id: after a new secret, every student is graded again)."""
     try:
         with open(marker_path(root, assignment, student)) as f:
-            return json.load(f).get("fingerprint") == print_
-    except (OSError, ValueError):
+            marker = json.load(f)
+        return marker.get("fingerprint") == print_ and marker.get("secret", "") == secret
+    except (OSError, ValueError, AttributeError):
         return False
 
 
@@ -197,9 +217,11 @@ _apis = {}                     # (root, url) -> NbGraderAPI: config is loaded on
 _one_at_a_time = threading.Lock()   # nbgrader changes the working folder: one task per process
 
 
-def grade_submission(root: str, assignment: str, student: str, url: str, feedback: bool = False) -> "Result":
+def grade_submission(root: str, assignment: str, student: str, url: str, feedback: bool = False,
+                     secret: str = "") -> "Result":
     """Autograde one student's submission with nbgrader (and write its feedback); mark it
-    graded. Runs in a worker; returns a Result and never raises."""
+    graded (with `secret`, the secret_id of the course secret it is graded with). Runs in a
+    worker; returns a Result and never raises."""
     start = time.monotonic()
     with _one_at_a_time, warnings.catch_warnings():
         # nbgrader's gradebook code trips SQLAlchemy warnings that mean nothing here
@@ -216,7 +238,7 @@ def grade_submission(root: str, assignment: str, student: str, url: str, feedbac
                 log = outcome.get("log", "") + outcome.get("error", "")
                 return Result(student, False, time.monotonic() - start, failure_reason(log), log)
             with open(marker_path(root, assignment, student), "w") as f:
-                json.dump({"fingerprint": print_, "graded_at": time.time()}, f)
+                json.dump({"fingerprint": print_, "secret": secret, "graded_at": time.time()}, f)
             return Result(student, True, time.monotonic() - start)
         except Exception as exc:   # anything else: report it, the other submissions go on
             return Result(student, False, time.monotonic() - start, f"{type(exc).__name__}: {exc}")
@@ -231,8 +253,7 @@ def _api(root, url):
     if (root, url) not in _apis:
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
-        config = copy.deepcopy(course_config(root))
-        config.CourseDirectory.root = root
+        config = course_settings(root)
         config.CourseDirectory.db_url = url
         coursedir = CourseDirectory(config=config)
         _apis[root, url] = NbGraderAPI(coursedir, config=config)
@@ -254,7 +275,8 @@ def failure_reason(log: str) -> str:
 
 def warm_up(root: str, url: str, assignment: str) -> None:
     """Load, once, what every submission needs, in the process the local workers fork from:
-    nbgrader's converter and API with the course's config, the kernel client, the judge."""
+    nbgrader's converter and API with the course's config, the kernel client, the judge, and
+    torch (which computes the references for each student's secret inputs)."""
     import importlib
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
@@ -262,6 +284,7 @@ def warm_up(root: str, url: str, assignment: str) -> None:
     import nbgrader.converters.autograde  # noqa: F401
     import grader.grading.pipeline  # noqa: F401
     import grader.grading.sandbox  # noqa: F401
+    import grader.reference  # noqa: F401
     from grader.exercises import ASSIGNMENTS
     if assignment in ASSIGNMENTS:
         importlib.import_module(f"grader.suites.{assignment}")
@@ -344,8 +367,9 @@ def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = No
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     url = gradebook_url(root, db_url)
     check_course(root, assignment, url)
+    secret = secret_id(course_secret(root))
     with only_grader(root, assignment):
-        return _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm)
+        return _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm, secret)
 
 
 @contextlib.contextmanager
@@ -362,7 +386,7 @@ def only_grader(root: str, assignment: str):  # -> a context manager
         yield
 
 
-def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm):
+def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm, secret):
     run = Run(root, assignment)
     todo = []
     tool = intake.configured(course_config(root))
@@ -380,7 +404,7 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
             run.failed.append(Result(student, False, reason=f"the intake could not set aside what it must "
                                                             f"not read: {type(exc).__name__}: {exc}"[:300]))
             continue
-        if not force and is_graded(root, assignment, student, fingerprint(folder)):
+        if not force and is_graded(root, assignment, student, fingerprint(folder), secret):
             run.skipped.append(student)
         else:
             todo.append(student)
@@ -395,7 +419,7 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
     else:
         workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"),
                                warm=(root, url, assignment))
-    futures = {workers.submit(root, assignment, student, url, feedback): student for student in todo}
+    futures = {workers.submit(root, assignment, student, url, feedback, secret): student for student in todo}
     counted = set()
     with tqdm(total=len(todo), desc=assignment, unit="submission", file=out, smoothing=0.1) as bar:
         try:

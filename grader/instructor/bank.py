@@ -1,9 +1,12 @@
 """Building and verifying the public reference bank (grader/bank/*.npz) with live torch.
 
-`python -m grader bank` runs each suite against a perfect student (torch itself) and stores
-every reference the checks asked for; `--check` runs it again, with live torch, against the
-stored bank and reports what a grader using that bank would miss (cases it lacks, cases whose
-inputs changed), entries no check asks for, and values more than MAX_ULPS from live torch.
+`python -m grader bank` runs each suite's public checks, on their public inputs
+(grader.engine.inputs), against a perfect student (torch itself) and stores every reference
+they asked for: the students' self-checks need nothing else, and the bank ships to students,
+so it holds nothing of the hidden checks (which run only on each student's secret inputs,
+against torch on the grading side). `--check` runs it again, with live torch, against the
+stored bank and reports what a self-check using that bank would miss (cases it lacks, cases
+whose inputs changed), entries no check asks for, and values more than MAX_ULPS from live torch.
 
 Live torch is compared within a few ULPs, not bit for bit: torch's kernels differ by CPU
 (AVX2, AVX-512: `ATEN_CPU_CAPABILITY`), so its last bits do too. The inputs are compared
@@ -29,15 +32,15 @@ MAX_ULPS = 8
 
 
 def run(assignment, stored=None):
-    """Run the assignment's suite against a perfect student (torch itself) with live torch:
-    the References after the run, whose `asked` is the bank's contents and `misses` what the
-    `stored` bank could not have served. The perfect student reaches every check and every
-    case, so every reference a real student's grading can ask for is asked for here."""
+    """Run the assignment's public checks against a perfect student (torch itself) with live
+    torch: the References after the run, whose `asked` is the bank's contents and `misses` what
+    the `stored` bank could not have served. The perfect student reaches every public check and
+    every case, so every reference a self-check can ask for is asked for here."""
     names = ASSIGNMENTS[assignment]
     ref = References(stored or {}, live=True, compute=reference.answer)
     perfect = LiveSubmission({name: getattr(reference, name) for name in names}, time_limit=None,
                              budget=3600)
-    for name, result in judge({name: perfect for name in names}, ref).items():
+    for name, result in judge({name: perfect for name in names}, ref, public_only=True).items():
         if result.problem or result.score != result.max_score:
             raise RuntimeError(f"torch itself does not pass the {name} checks:\n{result.report()}")
     return ref

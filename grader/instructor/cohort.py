@@ -75,12 +75,14 @@ def _insert_after(nb, grade_id: str, cell) -> None:
     nb.cells.insert(at + 1, cell)
 
 
-def build_submissions(root: str, cohort_dir: str, assignment: str) -> list[str]:
-    """Write every cohort member's submission of `assignment` under root/submitted/; returns
-    the student ids written."""
+def build_submissions(root: str, cohort_dir: str, assignment: str, students=None) -> list[str]:
+    """Write every cohort member's submission of `assignment` (or only those of `students`)
+    under root/submitted/; returns the student ids written."""
     release = nbformat.read(os.path.join(root, "release", assignment, f"{assignment}.ipynb"), as_version=4)
     written = []
     for student in sorted(os.listdir(cohort_dir)):
+        if students is not None and student not in students:
+            continue
         src = os.path.join(cohort_dir, student, f"{assignment}.py")
         if not os.path.isfile(src):
             continue

@@ -65,10 +65,23 @@ def fresh_folder(root: str, made_by: str = "`python -m grader demo`") -> None:
 
 def make_course(root: str, source_root: str = REPO) -> None:
     """A fresh course folder (see fresh_folder) at `root` with the course's source/ and
-    nbgrader_config.py."""
+    nbgrader_config.py, and a new course secret outside it (secret_path)."""
     fresh_folder(root)
     shutil.copytree(os.path.join(source_root, "source"), os.path.join(root, "source"))
     shutil.copy(os.path.join(source_root, "nbgrader_config.py"), root)
+    with open(os.path.join(root, "nbgrader_config.py"), "a") as f:
+        f.write(f"\n# This throw-away course's secret (made by the kit), outside the course folder.\n"
+                f"c.CourseSecret.path = {secret_path(root)!r}\n")
+    from traitlets.config import Config
+    from grader.grading.secret import CourseSecret
+    config = Config({"CourseDirectory": {"root": root}, "CourseSecret": {"path": secret_path(root)}})
+    CourseSecret(config=config).create(rotate=True)
+
+
+def secret_path(root):
+    """Where a throw-away course keeps its secret: beside its folder, `.<folder>.secret`."""
+    root = os.path.abspath(root)
+    return os.path.join(os.path.dirname(root), f".{os.path.basename(root)}.secret")
 
 
 def scores(root: str, assignment: str, url: str | None = None) -> dict[str, dict[str, float]]:

@@ -2,10 +2,19 @@
 
 A check is a pytest test function marked with `graded(...)`: which API name it grades, how
 many points it is worth, and its category. It takes the fixtures `student` (the student's
-code; calls return `grader.engine.submission.Outcome`) and `ref` (torch's answers, from the bank),
-and is usually parametrised over cases ordered from smallest to largest, so the first
-failing case the runner reports is the smallest. A check earns its points only when every
-case passes. The runner (grader.engine.runner) provides the fixtures and turns outcomes into points.
+code; calls return `grader.engine.submission.Outcome`) and `ref` (torch's answers), and its
+cases are generators (`@cases(Case(id, draw), ...)`, grader.engine.cases), ordered from
+smallest to largest so that the first failing case the runner reports is the smallest. A
+case's id names its discriminating structure; `draw(rng)` makes its inputs, with values,
+shapes and positions taken from `rng`: the public seed for self-checks, the student's secret
+one while autograding (grader.engine.inputs). A check earns its points only when every case
+passes. The runner (grader.engine.runner) provides the fixtures and turns outcomes into points.
+
+Two rules make a case fair and discriminating for every seed: what it draws keeps the
+structure its id promises whatever the generator gives (sizes of at least 2 where an axis
+must differ from another, a gap of at least 800 where exp must underflow, ...), and what it
+asks of `student` does not depend on the student's answers. The kit's tests hold every suite
+to both over hundreds of seeds (tests/test_secret.py).
 
 The `graded` marks are the one place a cell's points are written: a cell is worth the sum of
 its checks' points (`cell_points`); the notebooks' test-cell metadata and README's Points
@@ -19,14 +28,18 @@ import os
 import numpy as np
 import pytest
 
+from grader.engine.cases import Case, cases
 from grader.engine.compare import assert_close, assert_untouched
+
+__all__ = ["CATEGORIES", "Case", "cases", "graded", "graded_checks", "cell_points", "matches_torch", "array", "shape", "normal", "uniform",
+           "signs", "exact_normal", "exact_uniform", "exact_distribution", "exact_log"]
 
 CATEGORIES = ("values", "options", "stability", "gradient", "contract")
 
 
 def graded(api: str, points: float, category: str, public: bool = False):
     """Mark a check: `api` it grades, `points` it is worth, its `category`; `public` checks
-    also run in the student's self-check (`grader.check`)."""
+    also run in the student's self-check (`grader.check`), on public inputs."""
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
     return pytest.mark.graded(api=api, points=points, category=category, public=public)
@@ -42,6 +55,7 @@ class GradedCheck:
     category: str
     public: bool
     description: str      # the docstring's first line
+    cases: tuple = ()     # its Cases (grader.engine.cases), smallest first
 
 
 def graded_checks(assignment: str) -> list[GradedCheck]:
@@ -53,7 +67,8 @@ def graded_checks(assignment: str) -> list[GradedCheck]:
             if mark.name == "graded":
                 kw = mark.kwargs
                 found.append(GradedCheck(kw["api"], name, float(kw["points"]), kw["category"],
-                                         bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0]))
+                                         bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0],
+                                         getattr(fn, "cases", ())))
     return found
 
 
@@ -78,16 +93,26 @@ def array(values, dtype=np.float64):
     return np.array(values, dtype=dtype)
 
 
-def random_arrays(shapes, dtypes=(np.float64, np.float32), scale=3.0, seed=0):
-    """pytest params of reproducible, roughly normal(0, scale) arrays (`exact_normal`), one
-    per (shape, dtype), in the order given (list shapes from small to large)."""
-    rng = np.random.default_rng(seed)
-    params = []
-    for shape in shapes:
-        for dtype in dtypes:
-            x = exact_normal(rng, shape, scale).astype(dtype)
-            params.append(pytest.param(x, id=f"{np.dtype(dtype).name}{list(shape)}"))
-    return params
+# --- drawing a case's inputs ------------------------------------------------------------
+
+def shape(rng, ndim, low=2, high=5):
+    """A random shape of `ndim` axes, each of size `low` to `high` (both included)."""
+    return tuple(int(n) for n in rng.integers(low, high + 1, ndim))
+
+
+def normal(rng, shape, scale=1.0, dtype=np.float64):
+    """Roughly normal(0, scale) values of `dtype` (exact_normal), within +-3.5 scale."""
+    return exact_normal(rng, shape, scale).astype(dtype)
+
+
+def uniform(rng, low, high, shape=(), dtype=np.float64):
+    """Uniform values from `low` to `high` (exact_uniform) of `dtype`."""
+    return np.asarray(exact_uniform(rng, low, high, shape)).astype(dtype)
+
+
+def signs(rng, shape=()):
+    """Random -1.0 or +1.0 values."""
+    return np.asarray(rng.integers(0, 2, shape) * 2 - 1, dtype=np.float64)
 
 
 # --- portable inputs -------------------------------------------------------------------
@@ -155,14 +180,3 @@ def published(assignment, name):
     with np.load(published_path(assignment), allow_pickle=False) as data:
         return data[name]
 
-
-def drawn_cases(seed: int, cases: list) -> list:
-    """pytest params of `cases`, a list of (case id, draw): `draw(rng)` makes the check's
-    arguments (one value, or a tuple) from a generator, and case k is drawn once, from
-    default_rng([seed, k]). Writing a case as a draw keeps its discriminating structure apart
-    from its values, so the same cases can be drawn per student."""
-    params = []
-    for k, (case_id, draw) in enumerate(cases):
-        args = draw(np.random.default_rng([seed, k]))
-        params.append(pytest.param(*(args if isinstance(args, tuple) else (args,)), id=case_id))
-    return params

@@ -15,14 +15,14 @@ shows which element is wrong, and an unstable but otherwise right loss loses onl
 stability points); a wrong reduction loses the option points.
 """
 import numpy as np
-import pytest
 
 from grader.engine.mistakes import IN_PLACE, mistake
-from grader.suites import (array, exact_distribution, exact_log, exact_normal, exact_uniform, graded,
-                           matches_torch)
+from grader.suites import (Case, cases, exact_distribution, exact_log, graded, matches_torch, normal, shape,
+                           signs, uniform)
 
 REDUCTIONS = ("mean", "sum", "none")
-_DTYPES = (np.float64, np.float32)
+F64, F32 = np.float64, np.float32
+_DTYPES = (F64, F32)
 
 
 def _name(dtype):
@@ -35,164 +35,285 @@ def _log_softmax(z):
     return z - np.log(np.sum(np.exp(z), axis=-1, keepdims=True))
 
 
-def _classification(n, c, dtype, seed):
-    """Reproducible logits (n, c) of `dtype`, int64 class targets (n,) and class weights (c,)."""
-    rng = np.random.default_rng(seed)
-    logits = exact_normal(rng, (n, c), 3.0).astype(dtype)
-    targets = rng.integers(0, c, n).astype(np.int64)
-    # Unequal weights, so that dividing by N instead of by the picked weights shows.
-    weight = exact_uniform(rng, 0.2, 3.0, c).astype(dtype)
-    return logits, targets, weight
+# Batch sizes and class counts by case size: a batch of one, a small and a larger batch. Every
+# batch of the option checks has N >= 2 (so that 'sum' differs from 'mean' and a squeezed
+# 'none' keeps its shape) and C >= 2.
+_SIZES = {"single": ((1, 1), (2, 4)), "small": ((3, 6), (3, 6)), "large": ((10, 20), (6, 12))}
 
 
-def _ids(params):
-    return [pytest.param(*p[:-1], id=p[-1]) for p in params]
+def _size(rng, size):
+    (n_low, n_high), (c_low, c_high) = _SIZES[size]
+    return int(rng.integers(n_low, n_high + 1)), int(rng.integers(c_low, c_high + 1))
 
 
-# (logits, targets, weight, id) from small to large, float64 and float32.
-_CLASSIFICATION = [(*_classification(n, c, dtype, seed), f"{_name(dtype)}{[n, c]}")
-                   for seed, (n, c) in enumerate([(1, 3), (4, 5), (16, 10)]) for dtype in _DTYPES]
+def _targets(rng, n, c):
+    return rng.integers(0, c, n).astype(np.int64)
 
 
-def _log_probs(shape, dtype, seed):
-    """Log-probabilities over the last axis: the exact log of a random distribution."""
-    return exact_log(exact_distribution(np.random.default_rng(seed), shape)).astype(dtype)
+def _weights(rng, c, dtype):
+    """Unequal class weights from 0.2 to 3, so that dividing by N instead of by the picked
+    weights shows."""
+    return uniform(rng, 0.2, 3.0, c, dtype)
 
 
-def _as_log_probs(cases, seed=200):
-    """The classification cases with log-probabilities in place of the logits."""
-    return [(_log_probs(x.shape, x.dtype, seed + k), t, w, i) for k, (x, t, w, i) in enumerate(cases)]
+def _log_probs(rng, n, c, dtype):
+    """Log-probabilities over the classes: the exact log of a random distribution."""
+    return exact_log(exact_distribution(rng, (n, c))).astype(dtype)
 
 
-CE_ORDINARY = _ids([(x, t, i) for x, t, w, i in _CLASSIFICATION])
-CE_REDUCTIONS = _ids([(x, t, r, f"{i}-{r}") for x, t, w, i in _CLASSIFICATION[2:] for r in REDUCTIONS])
-CE_WEIGHTS = _ids([(x, t, w, r, f"{i}-{r}") for x, t, w, i in _CLASSIFICATION[2:] for r in REDUCTIONS])
-NLL_ORDINARY = _ids([(x, t, i) for x, t, w, i in _as_log_probs(_CLASSIFICATION)])
-NLL_REDUCTIONS = _ids([(x, t, r, f"{i}-{r}") for x, t, w, i in _as_log_probs(_CLASSIFICATION[2:])
-                       for r in REDUCTIONS])
-NLL_WEIGHTS = _ids([(x, t, w, r, f"{i}-{r}") for x, t, w, i in _as_log_probs(_CLASSIFICATION[2:])
-                    for r in REDUCTIONS])
-# A batch of one (the 'none' answer has shape (1,), the others are 0-d), and a float32
-# batch of three: the result's shape for every reduction.
-_BATCH_OF_ONE = [(*_classification(1, 4, np.float64, 10)[:2], "float64[1, 4]"),
-                 (*_classification(3, 4, np.float32, 11)[:2], "float32[3, 4]")]
-CE_CONTRACT = _ids([(x, t, r, f"{i}-{r}") for x, t, i in _BATCH_OF_ONE for r in REDUCTIONS])
-NLL_CONTRACT = _ids([(_log_probs(x.shape, x.dtype, 210 + k), t, r, f"{i}-{r}")
-                     for k, (x, t, i) in enumerate(_BATCH_OF_ONE) for r in REDUCTIONS])
-GRAD_CONTRACT = _ids([(x, t, i) for x, t, i in _BATCH_OF_ONE])
-# Single rows (so the reduction does not matter) whose exp overflows or underflows. The
-# first two tell log(softmax) (fails on the gap) from an unshifted log-sum-exp (fails on 1000).
-HUGE_LOGITS = _ids([
-    (array([[0.0, -1000.0]]), array([1], np.int64), "float64-gap-1000"),
-    (array([[1000.0, 1001.0]]), array([0], np.int64), "float64-1000-1001"),
-    (array([[1000.0, 0.0]]), array([1], np.int64), "float64-1000-vs-0"),
-    (array([[-1000.0, -1000.0, -1010.0]]), array([2], np.int64), "float64-all-negative"),
-    (array([[100.0, 0.0, -100.0]], np.float32), array([2], np.int64), "float32-100"),
-])
+def _classification(size, dtype, log_probs=False, weight=False, reduction=None):
+    """A draw of (logits or log-probabilities, int64 targets[, class weights][, reduction])."""
+    def draw(rng):
+        n, c = _size(rng, size)
+        x = _log_probs(rng, n, c, dtype) if log_probs else normal(rng, (n, c), 3.0, dtype)
+        args = [x, _targets(rng, n, c)]
+        if weight:
+            args.append(_weights(rng, c, dtype))
+        if reduction:
+            args.append(reduction)
+        return tuple(args)
+    return draw
 
 
-def _binary(shape, dtype, seed, soft=False):
-    """Probabilities in [0.02, 0.98], targets in {0, 1} (or in (0, 1) when soft)."""
-    rng = np.random.default_rng(seed)
-    probs = exact_uniform(rng, 0.02, 0.98, shape).astype(dtype)
-    targets = exact_uniform(rng, 0.0, 1.0, shape) if soft else rng.integers(0, 2, shape)
-    return probs, targets.astype(dtype)
+def _ordinary(log_probs=False):
+    return [Case(f"{_name(d)}-{size}", _classification(size, d, log_probs))
+            for size in ("single", "small", "large") for d in _DTYPES]
 
 
-def _binary_logits(shape, dtype, seed, soft=False):
-    """Moderate logits (|z| up to about 5, where even float32 sigmoid-then-log is accurate
-    enough: its loss of precision is for the stability check) and targets as `_binary`."""
-    probs, targets = _binary(shape, dtype, seed, soft)
-    rng = np.random.default_rng(seed + 100)
-    return exact_normal(rng, shape, 2.0).astype(dtype), targets
+def _reductions(log_probs=False, weight=False):
+    return [Case(f"{_name(d)}-{r}", _classification("large", d, log_probs, weight, r))
+            for d in _DTYPES for r in REDUCTIONS]
 
 
-_SHAPES = [(5,), (3, 4)]
-BCE_HARD = _ids([(*_binary(s, d, k), f"{_name(d)}{list(s)}")
-                 for k, s in enumerate(_SHAPES) for d in _DTYPES])
-BCE_SOFT = _ids([(*_binary(s, d, 10 + k, soft=True), f"{_name(d)}{list(s)}-soft")
-                 for k, s in enumerate(_SHAPES) for d in _DTYPES])
-BCE_REDUCTIONS = _ids([(*_binary((3, 4), d, 20), r, f"{_name(d)}[3, 4]-{r}")
-                       for d in _DTYPES for r in REDUCTIONS])
-BCE_ZERO_ONE = _ids([
-    (array([0.0, 1.0]), array([0.0, 1.0]), "float64-right-and-sure"),
-    (array([0.0, 1.0]), array([1.0, 0.0]), "float64-wrong-and-sure"),
-    (array([1e-50]), array([1.0]), "float64-1e-50"),
-    (array([0.0, 0.0, 1.0, 1.0, 1e-50]), array([0.0, 1.0, 0.0, 1.0, 1.0]), "float64-mixed"),
-    (array([[0.0, 1.0], [1.0, 0.25]], np.float32), array([[1.0, 1.0], [0.0, 0.0]], np.float32),
-     "float32-2d"),
-])
-BCE_CONTRACT = _ids([(array(0.3), array(1.0), "mean", "float64-scalar-mean"),
-                     (array(0.3, np.float32), array(0.0, np.float32), "none", "float32-scalar-none"),
-                     (*_binary((2, 3, 4), np.float64, 30), "none", "float64[2, 3, 4]-none"),
-                     (*_binary((2, 3, 4), np.float32, 31), "mean", "float32[2, 3, 4]-mean")])
-BCEL_ORDINARY = _ids([(*_binary_logits(s, d, 40 + k, soft), f"{_name(d)}{list(s)}{'-soft' if soft else ''}")
-                      for k, s in enumerate(_SHAPES) for soft in (False, True) for d in _DTYPES])
-BCEL_REDUCTIONS = _ids([(*_binary_logits((3, 4), d, 50), r, f"{_name(d)}[3, 4]-{r}")
-                        for d in _DTYPES for r in REDUCTIONS])
-BCEL_HUGE = _ids([
-    (array([12.0, -12.0], np.float32), array([0.0, 1.0], np.float32), "float32-12"),
-    (array([40.0, -40.0]), array([0.0, 1.0]), "float64-40"),
-    (array([1000.0, -1000.0]), array([0.0, 1.0]), "float64-1000-wrong"),
-    (array([1000.0, -1000.0]), array([1.0, 0.0]), "float64-1000-right"),
-    (array([[800.0, -3.0], [0.5, -1200.0]]), array([[0.25, 1.0], [0.0, 0.5]]), "float64-2d-soft"),
-    (array([100.0, -100.0, 89.0], np.float32), array([0.0, 1.0, 0.5], np.float32), "float32-100"),
-])
-BCEL_CONTRACT = _ids([(array(-0.7), array(1.0), "mean", "float64-scalar-mean"),
-                      (array(2.0, np.float32), array(0.0, np.float32), "none", "float32-scalar-none"),
-                      (*_binary_logits((2, 3, 4), np.float64, 60), "none", "float64[2, 3, 4]-none"),
-                      (*_binary_logits((2, 3, 4), np.float32, 61), "mean", "float32[2, 3, 4]-mean")])
+def _contract(log_probs=False, reductions=True):
+    """A batch of one (the 'none' answer has shape (1,), the others are 0-d), and a float32
+    batch of a few: the result's shape for every reduction."""
+    settings = [("float64-batch-of-one", "single", F64), ("float32-batch", "small", F32)]
+    if not reductions:
+        return [Case(i, _classification(size, d, log_probs)) for i, size, d in settings]
+    return [Case(f"{i}-{r}", _classification(size, d, log_probs, reduction=r))
+            for i, size, d in settings for r in REDUCTIONS]
 
 
-def _distributions(shape, dtype, seed):
-    """log q and p: two distributions over the last axis of `shape`."""
-    rng = np.random.default_rng(seed)
-    log_q = exact_log(exact_distribution(rng, shape))
-    p = exact_distribution(rng, shape)
-    return log_q.astype(dtype), p.astype(dtype)
+CE_ORDINARY, NLL_ORDINARY = _ordinary(), _ordinary(log_probs=True)
+CE_REDUCTIONS, NLL_REDUCTIONS = _reductions(), _reductions(log_probs=True)
+CE_WEIGHTS, NLL_WEIGHTS = _reductions(weight=True), _reductions(log_probs=True, weight=True)
+CE_CONTRACT, NLL_CONTRACT = _contract(), _contract(log_probs=True)
+GRAD_CONTRACT = _contract(reductions=False)
 
 
-KL_ORDINARY = _ids([(*_distributions(s, d, 70 + k), f"{_name(d)}{list(s)}")
-                    for k, s in enumerate([(1, 4), (3, 5), (8, 10)]) for d in _DTYPES])
-KL_REDUCTIONS = _ids([(*_distributions(s, d, 80 + k), r, f"{_name(d)}{list(s)}-{r}")
-                      for k, (s, d) in enumerate([((3, 5), np.float64), ((2, 3, 4), np.float32)])
-                      for r in ("batchmean", "mean", "sum", "none")])
-_ONE_HOT = np.eye(4)[[1, 3, 0]]
-KL_ZEROS = _ids([
-    (exact_log(array([[0.25, 0.25, 0.5]])), array([[0.0, 0.5, 0.5]]), "float64-one-zero"),
-    (_distributions((3, 4), np.float64, 90)[0], _ONE_HOT, "float64-one-hot"),
-    (array([[-1000.0, 0.0]]), array([[0.0, 1.0]]), "float64-q-tiny-where-p-zero"),
-    (_distributions((3, 4), np.float32, 91)[0], _ONE_HOT.astype(np.float32), "float32-one-hot"),
-])
-KL_CONTRACT = _ids([(*_distributions((6,), np.float64, 95), "batchmean", "float64[6]-batchmean"),
-                    (*_distributions((2, 3, 4), np.float32, 96), "none", "float32[2, 3, 4]-none")])
+def _one_row(make):
+    """A single row of logits made by `make(rng, c)` -> (row, target), as a batch of one."""
+    def draw(rng):
+        row, target = make(rng, int(rng.integers(2, 6)))
+        return row[None, :], np.array([target], dtype=np.int64)
+    return draw
+
+
+def _gap(rng, c):
+    """The target 800 to 1200 below the largest logit: its softmax underflows to 0, and
+    log(softmax) is -inf (an unshifted log-sum-exp is exact here)."""
+    row = normal(rng, (c,)) - uniform(rng, 800.0, 1200.0, c)
+    top, target = rng.permutation(c)[:2]
+    row[top] = normal(rng, ())
+    return row, target
+
+
+def _offset(sign):
+    """Every logit within +-3.5 of an offset of 800 to 1200 (of `sign`): an unshifted
+    log-sum-exp overflows (or its log is of 0); log(softmax) is exact here."""
+    def make(rng, c):
+        return sign * uniform(rng, 800.0, 1200.0) + normal(rng, (c,)), rng.integers(0, c)
+    return make
+
+
+def _far_target(rng, c):
+    """One logit 800 to 1200 above the others (near 0), the target one of those: both a
+    log(softmax) and an unshifted log-sum-exp fail."""
+    row = normal(rng, (c,))
+    top, target = rng.permutation(c)[:2]
+    row[top] = uniform(rng, 800.0, 1200.0)
+    return row, target
+
+
+def _float32_spread(rng, c):
+    """float32 logits near +100, 0 and -100 (at random places), the target the lowest: exp
+    overflows float32, and the target's softmax underflows it."""
+    c = max(c, 3)
+    row = normal(rng, (c,))
+    top, low = rng.permutation(c)[:2]
+    row[top] += uniform(rng, 90.0, 110.0)
+    row[low] -= uniform(rng, 90.0, 110.0)
+    return row.astype(F32), low
+
+
+HUGE_LOGITS = [Case("float64-gap", _one_row(_gap)), Case("float64-near-1000", _one_row(_offset(1.0))),
+               Case("float64-1000-vs-0", _one_row(_far_target)),
+               Case("float64-near-minus-1000", _one_row(_offset(-1.0))),
+               Case("float32-100", _one_row(_float32_spread))]
+
+
+def _binary(dtype, soft=False, ndim=1, reduction=None, logits=False):
+    """(probabilities from 0.02 to 0.98, or moderate logits, |z| < 4.4, on which even float32
+    sigmoid-then-log is accurate enough (at |z| = 7 its 1 - p loses enough bits to exceed
+    float32's tolerance: that is for the stability check); targets 0/1, or in [0, 1] when
+    soft[, reduction])."""
+    def draw(rng):
+        size = shape(rng, ndim, 2, 5)
+        x = normal(rng, size, 1.25, dtype) if logits else uniform(rng, 0.02, 0.98, size, dtype)
+        targets = uniform(rng, 0.0, 1.0, size) if soft else rng.integers(0, 2, size)
+        return (x, targets.astype(dtype)) + ((reduction,) if reduction else ())
+    return draw
+
+
+def _binary_cases(logits=False, soft=False):
+    return [Case(f"{_name(d)}-{n}d{'-soft' if soft else ''}", _binary(d, soft, n, logits=logits))
+            for n in (1, 2) for d in _DTYPES]
+
+
+def _binary_reductions(logits=False):
+    return [Case(f"{_name(d)}-{r}", _binary(d, ndim=2, reduction=r, logits=logits))
+            for d in _DTYPES for r in REDUCTIONS]
+
+
+def _binary_contract(logits=False):
+    """0-d inputs ('mean' and 'none') and 3-D ones; targets 0/1."""
+    def scalar(dtype, reduction):
+        def draw(rng):
+            x = signs(rng) * uniform(rng, 0.2, 3.0) if logits else uniform(rng, 0.05, 0.95)
+            return np.array(x, dtype), np.array(rng.integers(0, 2), dtype), reduction
+        return draw
+    return [Case("float64-scalar-mean", scalar(F64, "mean")), Case("float32-scalar-none", scalar(F32, "none")),
+            Case("float64-3d-none", _binary(F64, ndim=3, reduction="none", logits=logits)),
+            Case("float32-3d-mean", _binary(F32, ndim=3, reduction="mean", logits=logits))]
+
+
+BCE_HARD, BCE_SOFT = _binary_cases(), _binary_cases(soft=True)
+BCE_REDUCTIONS, BCE_CONTRACT = _binary_reductions(), _binary_contract()
+
+
+def _tiny(rng, n):
+    """n probabilities 10**-k, 40 <= k <= 300 (from their decimal text: the same bits on every
+    CPU): a log that needs no clamp, and a loss of k log 10 (not 100) for target 1."""
+    return np.array([float(f"1e-{k}") for k in rng.integers(40, 301, n)])
+
+
+def _zero_one(kind):
+    """p exactly 0 or 1 (sure and right, sure and wrong, or at random) or tiny, targets 0/1."""
+    def draw(rng):
+        n = int(rng.integers(2, 6))
+        y = rng.integers(0, 2, n).astype(F64)
+        if kind == "right":
+            return y.copy(), y
+        if kind == "wrong":
+            return 1 - y, y
+        if kind == "tiny":
+            return _tiny(rng, n), np.ones(n)
+        if kind == "mixed":   # sure at random, one tiny with target 1
+            p, i = rng.integers(0, 2, n).astype(F64), rng.integers(0, n)
+            p[i], y[i] = _tiny(rng, 1)[0], 1.0
+            return p, y
+        p, y = rng.integers(0, 2, (2, n)).astype(F64), rng.integers(0, 2, (2, n)).astype(F64)
+        p[rng.integers(0, 2), rng.integers(0, n)] = uniform(rng, 0.1, 0.9)
+        return p.astype(F32), y.astype(F32)
+    return draw
+
+
+BCE_ZERO_ONE = [Case("float64-right-and-sure", _zero_one("right")),
+                Case("float64-wrong-and-sure", _zero_one("wrong")), Case("float64-tiny", _zero_one("tiny")),
+                Case("float64-mixed", _zero_one("mixed")), Case("float32-2d", _zero_one("float32-2d"))]
+BCEL_ORDINARY = [Case(f"{_name(d)}-{n}d{'-soft' if soft else ''}", _binary(d, soft, n, logits=True))
+                 for n in (1, 2) for soft in (False, True) for d in _DTYPES]
+BCEL_REDUCTIONS, BCEL_CONTRACT = _binary_reductions(logits=True), _binary_contract(logits=True)
+
+
+def _huge_logits(dtype, low, high, soft=False, ndim=1):
+    """Logits with |z| from `low` to `high`, of both signs, in random places; hard targets
+    against the logit's sign for one of them at least, with it for another (or soft targets)."""
+    def draw(rng):
+        size = shape(rng, ndim, 2, 4)
+        count = int(np.prod(size))
+        z = np.concatenate([[1.0, -1.0], signs(rng, count - 2)]) * uniform(rng, low, high, count)
+        agree = np.concatenate([[True, False, False, True][:min(count, 4)], rng.integers(0, 2, max(count - 4, 0)) == 1])
+        y = uniform(rng, 0.0, 1.0, count) if soft else np.where(agree, z > 0, z < 0).astype(F64)
+        order = rng.permutation(count)
+        return z[order].reshape(size).astype(dtype), y[order].reshape(size).astype(dtype)
+    return draw
+
+
+BCEL_HUGE = [Case("float32-12", _huge_logits(F32, 10.0, 16.0)), Case("float64-40", _huge_logits(F64, 35.0, 45.0)),
+             Case("float64-1000", _huge_logits(F64, 750.0, 1250.0)),
+             Case("float64-2d-soft", _huge_logits(F64, 750.0, 1250.0, soft=True, ndim=2)),
+             Case("float32-100", _huge_logits(F32, 89.0, 110.0))]
+
+
+def _distributions(dtype, ndim=2, reduction=None, size=None):
+    """(log q, p[, reduction]): two distributions over the last axis."""
+    def draw(rng):
+        dims = size(rng) if size else shape(rng, ndim, 2, 6)
+        log_q = exact_log(exact_distribution(rng, dims))
+        return (log_q.astype(dtype), exact_distribution(rng, dims).astype(dtype)) + ((reduction,) if reduction else ())
+    return draw
+
+
+KL_ORDINARY = [Case(f"{_name(d)}-{label}", _distributions(d, size=size)) for label, size in (
+    ("single", lambda rng: (1, int(rng.integers(2, 6)))), ("small", lambda rng: shape(rng, 2, 2, 6)),
+    ("large", lambda rng: (int(rng.integers(6, 12)), int(rng.integers(6, 12))))) for d in _DTYPES]
+KL_REDUCTIONS = [Case(f"{_name(d)}-{n}d-{r}", _distributions(d, n, r))
+                 for n, d in ((2, F64), (3, F32)) for r in ("batchmean", "mean", "sum", "none")]
+
+
+def _with_zeros(kind, dtype=F64):
+    """Targets p with exact zeros (0 log 0 = 0): one zero among positive ones, one-hot rows,
+    or one-hot rows with q tiny (exp(-800) to exp(-1200)) exactly where p is 0."""
+    def draw(rng):
+        n, c = shape(rng, 2, 2, 5)
+        if kind == "one-zero":
+            weights = rng.integers(1, 101, (n, c))
+            weights[rng.integers(0, n), rng.integers(0, c)] = 0
+            p = weights / weights.sum(axis=-1, keepdims=True)
+        else:
+            p = np.eye(c)[rng.integers(0, c, n)]
+        if kind == "q-tiny":
+            log_q = np.where(p == 0, -uniform(rng, 800.0, 1200.0, (n, c)), 0.0)
+        else:
+            log_q = exact_log(exact_distribution(rng, (n, c)))
+        return log_q.astype(dtype), p.astype(dtype)
+    return draw
+
+
+KL_ZEROS = [Case("float64-one-zero", _with_zeros("one-zero")), Case("float64-one-hot", _with_zeros("one-hot")),
+            Case("float64-q-tiny-where-p-zero", _with_zeros("q-tiny")),
+            Case("float32-one-hot", _with_zeros("one-hot", F32))]
+KL_CONTRACT = [Case("float64-1d-batchmean", _distributions(F64, 1, "batchmean")),
+               Case("float32-3d-none", _distributions(F32, 3, "none"))]
 
 
 # --- nll_loss --------------------------------------------------------------------------
 
 @graded("nll_loss", points=2, category="values", public=True)
-@pytest.mark.parametrize("log_probs, targets", NLL_ORDINARY)
+@cases(*NLL_ORDINARY)
 def test_nll_loss_values(student, ref, log_probs, targets):
     """matches F.nll_loss (mean over the batch) on log-probabilities, float32 and float64"""
     matches_torch(student.nll_loss, ref.nll_loss, log_probs, targets)
 
 
 @graded("nll_loss", points=1, category="options")
-@pytest.mark.parametrize("log_probs, targets, reduction", NLL_REDUCTIONS)
+@cases(*NLL_REDUCTIONS)
 def test_nll_loss_reductions(student, ref, log_probs, targets, reduction):
     """reduction='mean', 'sum' and 'none' (one loss per sample)"""
     matches_torch(student.nll_loss, ref.nll_loss, log_probs, targets, None, reduction)
 
 
 @graded("nll_loss", points=2, category="options")
-@pytest.mark.parametrize("log_probs, targets, weight, reduction", NLL_WEIGHTS)
+@cases(*NLL_WEIGHTS)
 def test_nll_loss_weights(student, ref, log_probs, targets, weight, reduction):
     """class weights; the weighted 'mean' divides by the sum of the targets' weights, not by N"""
     matches_torch(student.nll_loss, ref.nll_loss, log_probs, targets, weight, reduction)
 
 
 @graded("nll_loss", points=1, category="contract")
-@pytest.mark.parametrize("log_probs, targets, reduction", NLL_CONTRACT)
+@cases(*NLL_CONTRACT)
 def test_nll_loss_contract(student, ref, log_probs, targets, reduction):
     """a 0-d loss for 'mean'/'sum', shape (N,) for 'none' (N = 1 too); inputs left unchanged"""
     matches_torch(student.nll_loss, ref.nll_loss, log_probs, targets, None, reduction)
@@ -201,35 +322,35 @@ def test_nll_loss_contract(student, ref, log_probs, targets, reduction):
 # --- cross_entropy ---------------------------------------------------------------------
 
 @graded("cross_entropy", points=2, category="values", public=True)
-@pytest.mark.parametrize("logits, targets", CE_ORDINARY)
+@cases(*CE_ORDINARY)
 def test_cross_entropy_values(student, ref, logits, targets):
     """matches F.cross_entropy (mean over the batch) on ordinary logits, float32 and float64"""
     matches_torch(student.cross_entropy, ref.cross_entropy, logits, targets)
 
 
 @graded("cross_entropy", points=1, category="options")
-@pytest.mark.parametrize("logits, targets, reduction", CE_REDUCTIONS)
+@cases(*CE_REDUCTIONS)
 def test_cross_entropy_reductions(student, ref, logits, targets, reduction):
     """reduction='mean', 'sum' and 'none' (one loss per sample)"""
     matches_torch(student.cross_entropy, ref.cross_entropy, logits, targets, None, reduction)
 
 
 @graded("cross_entropy", points=2, category="options")
-@pytest.mark.parametrize("logits, targets, weight, reduction", CE_WEIGHTS)
+@cases(*CE_WEIGHTS)
 def test_cross_entropy_weights(student, ref, logits, targets, weight, reduction):
     """class weights; the weighted 'mean' divides by the sum of the targets' weights, not by N"""
     matches_torch(student.cross_entropy, ref.cross_entropy, logits, targets, weight, reduction)
 
 
 @graded("cross_entropy", points=2, category="stability")
-@pytest.mark.parametrize("logits, targets", HUGE_LOGITS)
+@cases(*HUGE_LOGITS)
 def test_cross_entropy_stability(student, ref, logits, targets):
     """finite for huge logits (log-sum-exp): [[1000, 0]] with target 1 gives 1000"""
     matches_torch(student.cross_entropy, ref.cross_entropy, logits, targets)
 
 
 @graded("cross_entropy", points=1, category="contract")
-@pytest.mark.parametrize("logits, targets, reduction", CE_CONTRACT)
+@cases(*CE_CONTRACT)
 def test_cross_entropy_contract(student, ref, logits, targets, reduction):
     """a 0-d loss for 'mean'/'sum', shape (N,) for 'none' (N = 1 too); inputs left unchanged"""
     matches_torch(student.cross_entropy, ref.cross_entropy, logits, targets, None, reduction)
@@ -238,21 +359,21 @@ def test_cross_entropy_contract(student, ref, logits, targets, reduction):
 # --- cross_entropy_grad ----------------------------------------------------------------
 
 @graded("cross_entropy_grad", points=3, category="gradient", public=True)
-@pytest.mark.parametrize("logits, targets", CE_ORDINARY)
+@cases(*CE_ORDINARY)
 def test_cross_entropy_grad_values(student, ref, logits, targets):
     """matches torch.autograd's gradient of the mean cross-entropy: (softmax - onehot) / N"""
     matches_torch(student.cross_entropy_grad, ref.cross_entropy_grad, logits, targets)
 
 
 @graded("cross_entropy_grad", points=1, category="stability")
-@pytest.mark.parametrize("logits, targets", HUGE_LOGITS)
+@cases(*HUGE_LOGITS)
 def test_cross_entropy_grad_stability(student, ref, logits, targets):
     """finite for huge logits: the gradient at [[1000, 0]] with target 1 is [[1, -1]]"""
     matches_torch(student.cross_entropy_grad, ref.cross_entropy_grad, logits, targets)
 
 
 @graded("cross_entropy_grad", points=1, category="contract")
-@pytest.mark.parametrize("logits, targets", GRAD_CONTRACT)
+@cases(*GRAD_CONTRACT)
 def test_cross_entropy_grad_contract(student, ref, logits, targets):
     """the logits' shape (N, C), N = 1 too; inputs left unchanged"""
     matches_torch(student.cross_entropy_grad, ref.cross_entropy_grad, logits, targets)
@@ -261,35 +382,35 @@ def test_cross_entropy_grad_contract(student, ref, logits, targets):
 # --- binary_cross_entropy --------------------------------------------------------------
 
 @graded("binary_cross_entropy", points=2, category="values", public=True)
-@pytest.mark.parametrize("probs, targets", BCE_HARD)
+@cases(*BCE_HARD)
 def test_binary_cross_entropy_values(student, ref, probs, targets):
     """matches F.binary_cross_entropy (mean) for probabilities in (0, 1) and 0/1 targets"""
     matches_torch(student.binary_cross_entropy, ref.binary_cross_entropy, probs, targets)
 
 
 @graded("binary_cross_entropy", points=1, category="values")
-@pytest.mark.parametrize("probs, targets", BCE_SOFT)
+@cases(*BCE_SOFT)
 def test_binary_cross_entropy_soft_targets(student, ref, probs, targets):
     """soft targets in (0, 1): both terms y·log p and (1-y)·log(1-p) count"""
     matches_torch(student.binary_cross_entropy, ref.binary_cross_entropy, probs, targets)
 
 
 @graded("binary_cross_entropy", points=1, category="options")
-@pytest.mark.parametrize("probs, targets, reduction", BCE_REDUCTIONS)
+@cases(*BCE_REDUCTIONS)
 def test_binary_cross_entropy_reductions(student, ref, probs, targets, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.binary_cross_entropy, ref.binary_cross_entropy, probs, targets, reduction)
 
 
 @graded("binary_cross_entropy", points=2, category="stability")
-@pytest.mark.parametrize("probs, targets", BCE_ZERO_ONE)
+@cases(*BCE_ZERO_ONE)
 def test_binary_cross_entropy_zero_one(student, ref, probs, targets):
     """p exactly 0 or 1: each log is clamped at -100, so a sure wrong answer costs 100, a sure right one 0"""
     matches_torch(student.binary_cross_entropy, ref.binary_cross_entropy, probs, targets, "none")
 
 
 @graded("binary_cross_entropy", points=1, category="contract")
-@pytest.mark.parametrize("probs, targets, reduction", BCE_CONTRACT)
+@cases(*BCE_CONTRACT)
 def test_binary_cross_entropy_contract(student, ref, probs, targets, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' is 0-d; inputs left unchanged"""
     matches_torch(student.binary_cross_entropy, ref.binary_cross_entropy, probs, targets, reduction)
@@ -298,7 +419,7 @@ def test_binary_cross_entropy_contract(student, ref, probs, targets, reduction):
 # --- binary_cross_entropy_with_logits --------------------------------------------------
 
 @graded("binary_cross_entropy_with_logits", points=2, category="values", public=True)
-@pytest.mark.parametrize("logits, targets", BCEL_ORDINARY)
+@cases(*BCEL_ORDINARY)
 def test_binary_cross_entropy_with_logits_values(student, ref, logits, targets):
     """matches F.binary_cross_entropy_with_logits (mean) for moderate logits, 0/1 and soft targets"""
     matches_torch(student.binary_cross_entropy_with_logits, ref.binary_cross_entropy_with_logits,
@@ -306,7 +427,7 @@ def test_binary_cross_entropy_with_logits_values(student, ref, logits, targets):
 
 
 @graded("binary_cross_entropy_with_logits", points=1, category="options")
-@pytest.mark.parametrize("logits, targets, reduction", BCEL_REDUCTIONS)
+@cases(*BCEL_REDUCTIONS)
 def test_binary_cross_entropy_with_logits_reductions(student, ref, logits, targets, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.binary_cross_entropy_with_logits, ref.binary_cross_entropy_with_logits,
@@ -314,7 +435,7 @@ def test_binary_cross_entropy_with_logits_reductions(student, ref, logits, targe
 
 
 @graded("binary_cross_entropy_with_logits", points=2, category="stability")
-@pytest.mark.parametrize("logits, targets", BCEL_HUGE)
+@cases(*BCEL_HUGE)
 def test_binary_cross_entropy_with_logits_stability(student, ref, logits, targets):
     """exact for huge |logits|: z = 1000 with target 0 costs 1000, not BCE(sigmoid(z)) = 100"""
     matches_torch(student.binary_cross_entropy_with_logits, ref.binary_cross_entropy_with_logits,
@@ -322,7 +443,7 @@ def test_binary_cross_entropy_with_logits_stability(student, ref, logits, target
 
 
 @graded("binary_cross_entropy_with_logits", points=1, category="contract")
-@pytest.mark.parametrize("logits, targets, reduction", BCEL_CONTRACT)
+@cases(*BCEL_CONTRACT)
 def test_binary_cross_entropy_with_logits_contract(student, ref, logits, targets, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' is 0-d; inputs left unchanged"""
     matches_torch(student.binary_cross_entropy_with_logits, ref.binary_cross_entropy_with_logits,
@@ -332,28 +453,28 @@ def test_binary_cross_entropy_with_logits_contract(student, ref, logits, targets
 # --- kl_div ----------------------------------------------------------------------------
 
 @graded("kl_div", points=2, category="values", public=True)
-@pytest.mark.parametrize("log_q, p", KL_ORDINARY)
+@cases(*KL_ORDINARY)
 def test_kl_div_values(student, ref, log_q, p):
     """matches F.kl_div(log_q, p, reduction='batchmean'): KL(p || q) summed, divided by the batch size"""
     matches_torch(student.kl_div, ref.kl_div, log_q, p)
 
 
 @graded("kl_div", points=2, category="options")
-@pytest.mark.parametrize("log_q, p, reduction", KL_REDUCTIONS)
+@cases(*KL_REDUCTIONS)
 def test_kl_div_reductions(student, ref, log_q, p, reduction):
     """'batchmean' = sum / size of axis 0, 'mean' = sum / number of elements, 'sum', 'none' (2-D and 3-D)"""
     matches_torch(student.kl_div, ref.kl_div, log_q, p, reduction)
 
 
 @graded("kl_div", points=1, category="stability")
-@pytest.mark.parametrize("log_q, p", KL_ZEROS)
+@cases(*KL_ZEROS)
 def test_kl_div_zero_targets(student, ref, log_q, p):
     """target probabilities exactly 0 contribute 0 (0·log 0 = 0), not NaN"""
     matches_torch(student.kl_div, ref.kl_div, log_q, p, "none")
 
 
 @graded("kl_div", points=1, category="contract")
-@pytest.mark.parametrize("log_q, p, reduction", KL_CONTRACT)
+@cases(*KL_CONTRACT)
 def test_kl_div_contract(student, ref, log_q, p, reduction):
     """any input shape (1-D and 3-D too): 'none' keeps it, the others are 0-d; inputs left unchanged"""
     matches_torch(student.kl_div, ref.kl_div, log_q, p, reduction)
@@ -715,22 +836,20 @@ def kl_div_cross_entropy(log_q, p, reduction="batchmean"):
 # =======================================================================================
 # Wave 2 (issue 18): mse_loss, l1_loss, smooth_l1_loss, huber_loss (regression losses).
 #
-# Each input set is a list of (case id, draw), drawn by grader.suites.drawn_cases (see the
-# activations suite). Inputs and targets have the same shape (torch broadcasts others with a
-# warning on stderr: not graded). The option checks ask for reduction='none', so a wrong
-# reduction costs the reduction points only, and the report shows the wrong element.
+# Inputs and targets have the same shape (torch broadcasts others with a warning on stderr:
+# not graded); their shapes and values are drawn per student. The option checks ask for
+# reduction='none', so a wrong reduction costs the reduction points only, and the report shows
+# the wrong element.
 
-from grader.suites import drawn_cases as _drawn  # noqa: E402 (the wave-2 imports are kept with their code)
-
-
-def _pair(shape, dtype=np.float64, scale=2.0, same=0):
-    """input and target of `shape` (differences of all sizes around 1, so both branches of
-    smooth L1 and Huber show); `same` entries of the target equal the input exactly (d = 0)."""
+def _pair(ndim, dtype=F64, scale=2.0, same=0, low=2):
+    """input and target of a random shape of `ndim` axes, sizes `low` to `low` + 3 (differences of all
+    sizes around 1, so both branches of smooth L1 and Huber show); `same` entries of the target
+    equal the input exactly (d = 0)."""
     def draw(rng):
-        x = exact_normal(rng, shape, scale)
-        y = exact_normal(rng, shape, scale)
+        size = shape(rng, ndim, low, low + 3)
+        x, y = normal(rng, size, scale), normal(rng, size, scale)
         if same:
-            at = rng.permutation(int(np.prod(shape)))[:same]
+            at = rng.permutation(x.size)[:same]
             y.flat[at] = x.flat[at]
         return x.astype(dtype), y.astype(dtype)
     return draw
@@ -741,56 +860,53 @@ def _plus(draw, *options):
     return lambda rng: (*draw(rng), *options)
 
 
-_REGRESSION_SHAPES = [((5,), np.float64), ((5,), np.float32), ((3, 4), np.float64), ((3, 4), np.float32),
-                      ((2, 3, 4), np.float64), ((2, 3, 4), np.float32)]
-REGRESSION = _drawn(400, [(f"{_name(d)}{list(s)}", _pair(s, d)) for s, d in _REGRESSION_SHAPES])
-REGRESSION_REDUCTIONS = _drawn(401, [(f"{_name(d)}{list(s)}-{r}", _plus(_pair(s, d), r))
-                                     for s, d in [((3, 4), np.float64), ((2, 3, 4), np.float32)]
-                                     for r in REDUCTIONS])
+REGRESSION = [Case(f"{_name(d)}-{n}d", _pair(n, d)) for n in (1, 2, 3) for d in _DTYPES]
+REGRESSION_REDUCTIONS = [Case(f"{_name(d)}-{n}d-{r}", _plus(_pair(n, d), r))
+                         for n, d in [(2, F64), (3, F32)] for r in REDUCTIONS]
 # 0-d and 3-D: 'none' keeps the shape, 'mean' and 'sum' are 0-d.
-REGRESSION_CONTRACT = _drawn(402, [
-    ("float64-scalar-mean", _plus(_pair((), np.float64), "mean")),
-    ("float32-scalar-none", _plus(_pair((), np.float32), "none")),
-    ("float64[2, 3, 4]-none", _plus(_pair((2, 3, 4), np.float64), "none")),
-    ("float32[2, 3, 4]-sum", _plus(_pair((2, 3, 4), np.float32), "sum")),
-])
-SMOOTH_BETAS = _drawn(403, [
-    ("float64-beta0.5", _plus(_pair((3, 4)), "none", 0.5)),
-    ("float64-beta2", _plus(_pair((6,), scale=3.0), "none", 2.0)),
-    ("float32-beta0.25", _plus(_pair((2, 3, 4), np.float32), "none", 0.25)),
-])
+REGRESSION_CONTRACT = [
+    Case("float64-scalar-mean", _plus(_pair(0, F64), "mean")),
+    Case("float32-scalar-none", _plus(_pair(0, F32), "none")),
+    Case("float64-3d-none", _plus(_pair(3, F64), "none")),
+    Case("float32-3d-sum", _plus(_pair(3, F32), "sum")),
+]
+SMOOTH_BETAS = [
+    Case("float64-beta0.5", _plus(_pair(2), "none", 0.5)),
+    Case("float64-beta2", _plus(_pair(1, scale=3.0), "none", 2.0)),
+    Case("float32-beta0.25", _plus(_pair(3, F32), "none", 0.25)),
+]
 # beta = 0 is exactly L1: no division by beta, and d = 0 gives 0 (not 0/0).
-SMOOTH_BETA_ZERO = _drawn(404, [
-    ("float64-beta0", _plus(_pair((8,), same=3), "none", 0.0)),
-    ("float32-beta0", _plus(_pair((3, 4), np.float32, same=4), "none", 0.0)),
-    ("float64[2, 3, 4]-beta0", _plus(_pair((2, 3, 4), same=5), "none", 0.0)),
-])
-HUBER_DELTAS = _drawn(405, [
-    ("float64-delta0.5", _plus(_pair((3, 4)), "none", 0.5)),
-    ("float64-delta2", _plus(_pair((6,), scale=3.0), "none", 2.0)),
-    ("float64-delta3", _plus(_pair((3, 4), scale=4.0), "none", 3.0)),
-    ("float32-delta0.25", _plus(_pair((2, 3, 4), np.float32), "none", 0.25)),
-])
+SMOOTH_BETA_ZERO = [
+    Case("float64-beta0", _plus(_pair(1, same=3, low=6), "none", 0.0)),
+    Case("float32-beta0", _plus(_pair(2, F32, same=4, low=3), "none", 0.0)),
+    Case("float64-3d-beta0", _plus(_pair(3, same=5), "none", 0.0)),
+]
+HUBER_DELTAS = [
+    Case("float64-delta0.5", _plus(_pair(2), "none", 0.5)),
+    Case("float64-delta2", _plus(_pair(1, scale=3.0), "none", 2.0)),
+    Case("float64-delta3", _plus(_pair(2, scale=4.0), "none", 3.0)),
+    Case("float32-delta0.25", _plus(_pair(3, F32), "none", 0.25)),
+]
 
 
 # --- mse_loss --------------------------------------------------------------------------
 
 @graded("mse_loss", points=2, category="values", public=True)
-@pytest.mark.parametrize("input, target", REGRESSION)
+@cases(*REGRESSION)
 def test_mse_loss_values(student, ref, input, target):
     """matches F.mse_loss: the mean of (input - target)**2 over every element"""
     matches_torch(student.mse_loss, ref.mse_loss, input, target)
 
 
 @graded("mse_loss", points=1, category="options")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+@cases(*REGRESSION_REDUCTIONS)
 def test_mse_loss_reductions(student, ref, input, target, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.mse_loss, ref.mse_loss, input, target, reduction)
 
 
 @graded("mse_loss", points=1, category="contract")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+@cases(*REGRESSION_CONTRACT)
 def test_mse_loss_contract(student, ref, input, target, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
     matches_torch(student.mse_loss, ref.mse_loss, input, target, reduction)
@@ -799,21 +915,21 @@ def test_mse_loss_contract(student, ref, input, target, reduction):
 # --- l1_loss ---------------------------------------------------------------------------
 
 @graded("l1_loss", points=2, category="values", public=True)
-@pytest.mark.parametrize("input, target", REGRESSION)
+@cases(*REGRESSION)
 def test_l1_loss_values(student, ref, input, target):
     """matches F.l1_loss: the mean of |input - target| over every element"""
     matches_torch(student.l1_loss, ref.l1_loss, input, target)
 
 
 @graded("l1_loss", points=1, category="options")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+@cases(*REGRESSION_REDUCTIONS)
 def test_l1_loss_reductions(student, ref, input, target, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.l1_loss, ref.l1_loss, input, target, reduction)
 
 
 @graded("l1_loss", points=1, category="contract")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+@cases(*REGRESSION_CONTRACT)
 def test_l1_loss_contract(student, ref, input, target, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
     matches_torch(student.l1_loss, ref.l1_loss, input, target, reduction)
@@ -822,35 +938,35 @@ def test_l1_loss_contract(student, ref, input, target, reduction):
 # --- smooth_l1_loss --------------------------------------------------------------------
 
 @graded("smooth_l1_loss", points=2, category="values", public=True)
-@pytest.mark.parametrize("input, target", REGRESSION)
+@cases(*REGRESSION)
 def test_smooth_l1_loss_values(student, ref, input, target):
     """matches F.smooth_l1_loss (beta=1, mean): 0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta"""
     matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target)
 
 
 @graded("smooth_l1_loss", points=1, category="options")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+@cases(*REGRESSION_REDUCTIONS)
 def test_smooth_l1_loss_reductions(student, ref, input, target, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction)
 
 
 @graded("smooth_l1_loss", points=1, category="options")
-@pytest.mark.parametrize("input, target, reduction, beta", SMOOTH_BETAS)
+@cases(*SMOOTH_BETAS)
 def test_smooth_l1_loss_beta(student, ref, input, target, reduction, beta):
     """other betas: the quadratic part is divided by beta, the linear part shifted by 0.5 beta"""
     matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction, beta)
 
 
 @graded("smooth_l1_loss", points=1, category="stability")
-@pytest.mark.parametrize("input, target, reduction, beta", SMOOTH_BETA_ZERO)
+@cases(*SMOOTH_BETA_ZERO)
 def test_smooth_l1_loss_beta_zero(student, ref, input, target, reduction, beta):
     """beta=0 is exactly the L1 loss: no 0/0 = NaN where input == target"""
     matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction, beta)
 
 
 @graded("smooth_l1_loss", points=1, category="contract")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+@cases(*REGRESSION_CONTRACT)
 def test_smooth_l1_loss_contract(student, ref, input, target, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
     matches_torch(student.smooth_l1_loss, ref.smooth_l1_loss, input, target, reduction)
@@ -859,28 +975,28 @@ def test_smooth_l1_loss_contract(student, ref, input, target, reduction):
 # --- huber_loss ------------------------------------------------------------------------
 
 @graded("huber_loss", points=2, category="values", public=True)
-@pytest.mark.parametrize("input, target", REGRESSION)
+@cases(*REGRESSION)
 def test_huber_loss_values(student, ref, input, target):
     """matches F.huber_loss (delta=1, mean): 0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta)"""
     matches_torch(student.huber_loss, ref.huber_loss, input, target)
 
 
 @graded("huber_loss", points=1, category="options")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_REDUCTIONS)
+@cases(*REGRESSION_REDUCTIONS)
 def test_huber_loss_reductions(student, ref, input, target, reduction):
     """reduction='mean' (over every element), 'sum' and 'none'"""
     matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction)
 
 
 @graded("huber_loss", points=2, category="options")
-@pytest.mark.parametrize("input, target, reduction, delta", HUBER_DELTAS)
+@cases(*HUBER_DELTAS)
 def test_huber_loss_delta(student, ref, input, target, reduction, delta):
     """other deltas: huber = delta * smooth_l1(beta=delta), equal to smooth L1 only for delta = 1"""
     matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction, delta)
 
 
 @graded("huber_loss", points=1, category="contract")
-@pytest.mark.parametrize("input, target, reduction", REGRESSION_CONTRACT)
+@cases(*REGRESSION_CONTRACT)
 def test_huber_loss_contract(student, ref, input, target, reduction):
     """any input shape (0-d and 3-D too): 'none' keeps it, 'mean' and 'sum' are 0-d; inputs left unchanged"""
     matches_torch(student.huber_loss, ref.huber_loss, input, target, reduction)

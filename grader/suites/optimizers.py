@@ -21,32 +21,53 @@ mistake in one option costs that option's points only.
 - exact zero gradients (no eps: 0/0);
 - bias correction is visible from the first step with any settings.
 """
+import dataclasses
+
 import numpy as np
-import pytest
 
 from grader.engine.compare import assert_raises, assert_trajectory_close, assert_updated_in_place
 from grader.engine.mistakes import NOT_IN_PLACE, mistake
-from grader.suites import exact_normal, exact_uniform, graded
+from grader.suites import Case, cases, graded, normal, shape, signs, uniform
 
-RUN = "params, hyper, grads, schedule"
-SHAPES = [(3,), (2, 3)]                       # two arrays of different shapes in every run
-CONTRACT_SHAPES = [(2, 3), (4,), (), (1, 2, 2)]  # a 0-d and a 3-D param too
+F64, F32 = np.float64, np.float32
 
 
-def make_params(shapes, dtype, seed):
-    rng = np.random.default_rng(seed)
-    return [exact_normal(rng, shape).astype(dtype) for shape in shapes]
+@dataclasses.dataclass(frozen=True)
+class Vary:
+    """A hyper-parameter (or a new learning rate) drawn from `low` to `high` for each run."""
+    low: float
+    high: float
 
 
-def make_grads(params, scales, seed, zero=None):
-    """One list of gradients per step, like the params, of size `scales[k]` at step k.
-    `zero` masks entries (and whole params) whose gradient is exactly 0 at every step."""
-    rng = np.random.default_rng(seed + 1000)
+def _draw(rng, value):
+    """`value` with every Vary in it drawn (a Python float, as a student's code would get)."""
+    if isinstance(value, Vary):
+        return float(uniform(rng, value.low, value.high))
+    if isinstance(value, tuple):
+        return tuple(_draw(rng, v) for v in value)
+    return value
+
+
+def two_shapes(rng):
+    """Two param arrays of different shapes: a vector and a matrix."""
+    return [shape(rng, 1, 2, 5), shape(rng, 2, 2, 4)]
+
+
+def contract_shapes(rng):
+    """Four params: a matrix, a vector, a 0-d one and a 3-D one."""
+    return [shape(rng, 2, 2, 4), shape(rng, 1, 2, 5), (), (1, *shape(rng, 2, 2, 3))]
+
+
+def make_grads(rng, params, scales, zero=None):
+    """One list of gradients per step, like the params, of size `scales[k]` at step k (times
+    one factor from 0.7 to 1.4 for the whole run). `zero` masks entries (and whole params)
+    whose gradient is exactly 0 at every step."""
+    factor = float(uniform(rng, 0.7, 1.4))
     steps = []
     for scale in scales:
         # sizes within a factor of 3 of `scale`: no accidental tiny entries, so eps only
         # matters where a case makes it matter
-        grads = [(scale * rng.choice([-1, 1], p.shape) * exact_uniform(rng, 0.5, 1.5, p.shape)).astype(p.dtype)
+        grads = [(scale * factor * signs(rng, p.shape) * uniform(rng, 0.5, 1.5, p.shape)).astype(p.dtype)
                  for p in params]
         if zero is not None:
             grads = [np.where(z, 0, g).astype(g.dtype) for g, z in zip(grads, zero)]
@@ -54,19 +75,40 @@ def make_grads(params, scales, seed, zero=None):
     return steps
 
 
-def run(case_id, hyper, scales=(1.0, 2.0, 0.5, 1.5), dtype=np.float64, schedule=None, shapes=SHAPES,
-        seed=0, grads=None, zero=None, start=None):
-    """A pytest param for one run: random params (or `start`), given gradients of the sizes in
-    `scales` (or `grads=(surface name, steps)`), constructor arguments `hyper`."""
-    params = start if start is not None else make_params(shapes, dtype, seed)
-    steps = grads if grads is not None else make_grads(params, scales, seed, zero)
-    return pytest.param(params, tuple(hyper), steps, schedule, id=case_id)
+def _frozen(rng, params):
+    """Where gradients are exactly 0: some entries of the first param (not all), all of the
+    second (a frozen param)."""
+    first = np.zeros(params[0].shape, bool)
+    first[rng.permutation(first.size)[:max(1, first.size // 2)]] = True
+    return [first] + [np.ones(p.shape, bool) for p in params[1:]]
 
 
-def on_surface(case_id, hyper, surface, steps, dtype=np.float64, schedule=None):
-    """A run that computes each step's gradients from the current params (a training path)."""
-    start = [np.array([-1.2, 1.0], dtype), np.array([[0.5, -0.5], [1.5, 0.3]], dtype)]
-    return run(case_id, hyper, dtype=dtype, schedule=schedule, grads=(surface, steps), start=start)
+def run(case_id, hyper, scales=(1.0, 2.0, 0.5, 1.5), dtype=F64, schedule=None, shapes=two_shapes, zero=False,
+        size=1.0):
+    """A case of one run: random params of `shapes(rng)`, given gradients of the sizes in
+    `scales` (times `size`), constructor arguments `hyper` and learning-rate `schedule`
+    ({step: lr}), with every Vary in them drawn."""
+    def draw(rng):
+        params = [normal(rng, s, 1.0, dtype) for s in shapes(rng)]
+        grads = make_grads(rng, params, [size * s for s in scales], _frozen(rng, params) if zero else None)
+        return params, _draw(rng, tuple(hyper)), grads, _schedule(rng, schedule)
+    return Case(case_id, draw)
+
+
+def _schedule(rng, schedule):
+    return None if schedule is None else {step: _draw(rng, lr) for step, lr in schedule.items()}
+
+
+NEAR = (np.array([-1.2, 1.0]), np.array([[0.5, -0.5], [1.5, 0.3]]))
+
+
+def on_surface(case_id, hyper, surface, steps, dtype=F64, schedule=None, start=NEAR):
+    """A run that computes each step's gradients from the current params (a training path),
+    from a random start within about 0.2 of `start` (two params: a vector and a matrix)."""
+    def draw(rng):
+        params = [p + normal(rng, p.shape, 0.2) for p in start]
+        return [p.astype(dtype) for p in params], _draw(rng, tuple(hyper)), (surface, steps), _schedule(rng, schedule)
+    return Case(case_id, draw)
 
 
 def follows_torch(student_run, ref_run, params, hyper, grads, schedule):
@@ -77,85 +119,89 @@ def follows_torch(student_run, ref_run, params, hyper, grads, schedule):
     return got, want
 
 
-F32 = np.float32
 SHRINKING = (1.0, 0.01, 0.01, 0.01, 0.01, 0.01)   # the second moment decreases after step 1
+LR = Vary(0.05, 0.15)
+MOMENTUM = Vary(0.8, 0.95)
 
 # --- SGD -------------------------------------------------------------------------------
 
 SGD_VALUES = [
-    run("float64-plain", (0.1,)),
-    run("float32-plain", (0.1,), dtype=F32),
-    run("float64-momentum", (0.1, 0.9)),
-    run("float32-momentum", (0.05, 0.8), dtype=F32, seed=1),
-    on_surface("float64-momentum-quadratic-30-steps", (0.02, 0.9), "quadratic", 30),
+    run("float64-plain", (LR,)),
+    run("float32-plain", (LR,), dtype=F32),
+    run("float64-momentum", (LR, MOMENTUM)),
+    run("float32-momentum", (Vary(0.03, 0.07), MOMENTUM), dtype=F32),
+    on_surface("float64-momentum-quadratic-30-steps", (Vary(0.015, 0.025), MOMENTUM), "quadratic", 30),
 ]
 SGD_DAMPENING = [
-    run("float64-dampening0.5", (0.1, 0.9, 0.5)),
-    run("float32-dampening0.5", (0.1, 0.9, 0.5), dtype=F32, seed=1),
-    on_surface("float64-dampening0.1-quadratic-20-steps", (0.02, 0.9, 0.1), "quadratic", 20),
+    run("float64-dampening", (LR, MOMENTUM, Vary(0.3, 0.7))),
+    run("float32-dampening", (LR, MOMENTUM, Vary(0.3, 0.7)), dtype=F32),
+    on_surface("float64-dampening-quadratic-20-steps", (Vary(0.015, 0.025), MOMENTUM, Vary(0.05, 0.2)),
+               "quadratic", 20),
 ]
 SGD_NESTEROV = [
-    run("float64-nesterov", (0.1, 0.9, 0.0, 0.0, True)),
-    run("float32-nesterov", (0.1, 0.9, 0.0, 0.0, True), dtype=F32, seed=1),
-    on_surface("float64-nesterov-quadratic-20-steps", (0.02, 0.9, 0.0, 0.0, True), "quadratic", 20),
+    run("float64-nesterov", (LR, MOMENTUM, 0.0, 0.0, True)),
+    run("float32-nesterov", (LR, MOMENTUM, 0.0, 0.0, True), dtype=F32),
+    on_surface("float64-nesterov-quadratic-20-steps", (Vary(0.015, 0.025), MOMENTUM, 0.0, 0.0, True),
+               "quadratic", 20),
 ]
 SGD_WEIGHT_DECAY = [
-    run("float64-wd0.1", (0.1, 0.0, 0.0, 0.1)),
-    run("float64-wd0.1-momentum", (0.1, 0.9, 0.0, 0.1)),
-    run("float32-wd0.05-momentum", (0.1, 0.9, 0.0, 0.05), dtype=F32, seed=1),
+    run("float64-wd", (LR, 0.0, 0.0, Vary(0.05, 0.2))),
+    run("float64-wd-momentum", (LR, MOMENTUM, 0.0, Vary(0.05, 0.2))),
+    run("float32-wd-momentum", (LR, MOMENTUM, 0.0, Vary(0.03, 0.1)), dtype=F32),
 ]
 SGD_SCHEDULE = [
-    run("float64-lr-changed-at-step-3", (0.1, 0.9), scales=(1.0,) * 6, schedule={3: 0.01, 5: 0.3}),
-    run("float32-lr-changed-at-step-2", (0.1, 0.9), scales=(1.0,) * 5, dtype=F32, schedule={2: 0.5}, seed=1),
-    run("float64-no-momentum-lr-changed", (0.1,), scales=(1.0,) * 4, schedule={3: 0.02}),
+    run("float64-lr-changed-at-step-3", (LR, MOMENTUM), scales=(1.0,) * 6,
+        schedule={3: Vary(0.005, 0.02), 5: Vary(0.2, 0.4)}),
+    run("float32-lr-changed-at-step-2", (LR, MOMENTUM), scales=(1.0,) * 5, dtype=F32, schedule={2: Vary(0.3, 0.6)}),
+    run("float64-no-momentum-lr-changed", (LR,), scales=(1.0,) * 4, schedule={3: Vary(0.01, 0.03)}),
 ]
 SGD_CONTRACT = [
-    run("float32-4-params-0d-and-3d", (0.1, 0.9), shapes=CONTRACT_SHAPES, dtype=F32),
-    run("float64-4-params-0d-and-3d", (0.1,), shapes=CONTRACT_SHAPES, seed=1),
+    run("float32-4-params-0d-and-3d", (LR, MOMENTUM), shapes=contract_shapes, dtype=F32),
+    run("float64-4-params-0d-and-3d", (LR,), shapes=contract_shapes),
 ]
 SGD_INVALID = [
-    run("nesterov-without-momentum", (0.1, 0.0, 0.0, 0.0, True), scales=(1.0,)),
-    run("nesterov-with-dampening", (0.1, 0.9, 0.5, 0.0, True), scales=(1.0,)),
+    run("nesterov-without-momentum", (LR, 0.0, 0.0, 0.0, True), scales=(1.0,)),
+    run("nesterov-with-dampening", (LR, MOMENTUM, Vary(0.3, 0.7), 0.0, True), scales=(1.0,)),
 ]
 
 
 @graded("SGD", points=2, category="values", public=True)
-@pytest.mark.parametrize(RUN, SGD_VALUES)
+@cases(*SGD_VALUES)
 def test_SGD_values(student, ref, params, hyper, grads, schedule):
     """matches torch.optim.SGD step by step, without and with momentum"""
     follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
 
 
 @graded("SGD", points=1, category="options")
-@pytest.mark.parametrize(RUN, SGD_DAMPENING)
+@cases(*SGD_DAMPENING)
 def test_SGD_dampening(student, ref, params, hyper, grads, schedule):
     """dampening != 0: the first step's buffer is the gradient itself, undamped"""
     follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
 
 
 @graded("SGD", points=1, category="options")
-@pytest.mark.parametrize(RUN, SGD_NESTEROV)
+@cases(*SGD_NESTEROV)
 def test_SGD_nesterov(student, ref, params, hyper, grads, schedule):
     """nesterov=True: steps along g + momentum * (updated buffer)"""
     follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
 
 
 @graded("SGD", points=1, category="options")
-@pytest.mark.parametrize(RUN, SGD_WEIGHT_DECAY)
+@cases(*SGD_WEIGHT_DECAY)
 def test_SGD_weight_decay(student, ref, params, hyper, grads, schedule):
     """weight_decay adds wd * p to the gradient before momentum (L2, as torch does)"""
     follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
 
 
 @graded("SGD", points=1, category="options")
-@pytest.mark.parametrize(RUN, SGD_SCHEDULE)
+@cases(*SGD_SCHEDULE)
 def test_SGD_lr_schedule(student, ref, params, hyper, grads, schedule):
     """a new opt.lr set between steps applies from the next step, as in torch"""
     follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
 
 
 @graded("SGD", points=1, category="contract")
-@pytest.mark.parametrize(RUN, SGD_CONTRACT)
+@cases(*SGD_CONTRACT)
 def test_SGD_contract(student, ref, params, hyper, grads, schedule):
     """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
     got, want = follows_torch(student.SGD, ref.SGD, params, hyper, grads, schedule)
@@ -166,7 +212,7 @@ NESTEROV_NEEDS = "Nesterov momentum requires a momentum and zero dampening"
 
 
 @graded("SGD", points=1, category="contract")
-@pytest.mark.parametrize(RUN, SGD_INVALID)
+@cases(*SGD_INVALID)
 def test_SGD_invalid_nesterov(student, ref, params, hyper, grads, schedule):
     """raises ValueError like torch for nesterov=True without momentum or with dampening"""
     assert_raises(student.SGD(params, hyper, grads, schedule), "ValueError", NESTEROV_NEEDS,
@@ -175,87 +221,97 @@ def test_SGD_invalid_nesterov(student, ref, params, hyper, grads, schedule):
 
 # --- Adam ------------------------------------------------------------------------------
 
+BETAS = (Vary(0.85, 0.93), Vary(0.99, 0.9995))
+# Adam's steps do not depend on the gradients' scale, except through eps: where eps must not
+# matter, gradients are about 10 (an eps added inside the sqrt or before bias correction then
+# moves no param by more than 1e-8 in 6 steps; about 1 would be near float64's tolerance).
+BIG = 10.0
 ADAM_VALUES = [
-    run("float64-defaults", ()),
-    run("float64-lr0.1", (0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0)),
-    run("float32-lr0.1", (0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), dtype=F32, seed=1),
-    run("float64-betas0.8-0.99", (0.05, (0.8, 0.99)), scales=(2.0, 0.5, 1.0, 1.0), seed=2),
-    on_surface("float64-rosenbrock-30-steps", (0.05,), "rosenbrock", 30),
+    run("float64-defaults", (), size=BIG),
+    run("float64-lr", (LR,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), size=BIG),
+    run("float32-lr", (LR,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), dtype=F32, size=BIG),
+    run("float64-betas", (Vary(0.03, 0.07), (Vary(0.75, 0.85), Vary(0.98, 0.995))), scales=(2.0, 0.5, 1.0, 1.0),
+        size=BIG),
+    on_surface("float64-rosenbrock-30-steps", (Vary(0.03, 0.07),), "rosenbrock", 30),
 ]
 ADAM_EPS = [
-    run("float64-eps0.1", (0.1, (0.9, 0.999), 0.1)),
-    run("float32-eps0.1", (0.1, (0.9, 0.999), 0.1), dtype=F32, seed=1),
-    run("float64-eps1e-6-gradients-1e-6", (0.1, (0.9, 0.999), 1e-6), scales=(1e-6, 2e-6, 5e-7, 1e-6)),
-    run("float64-default-eps-gradients-1e-9", (0.1,), scales=(1e-9, 3e-9, 1e-9, 2e-9)),
+    run("float64-eps0.1", (LR, BETAS, Vary(0.05, 0.2))),
+    run("float32-eps0.1", (LR, BETAS, Vary(0.05, 0.2)), dtype=F32),
+    run("float64-eps1e-6-gradients-1e-6", (LR, BETAS, Vary(0.5e-6, 2e-6)), scales=(1e-6, 2e-6, 5e-7, 1e-6)),
+    run("float64-default-eps-gradients-1e-9", (LR,), scales=(1e-9, 3e-9, 1e-9, 2e-9)),
 ]
 ADAM_AMSGRAD = [
-    run("float64-shrinking-gradients", (0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING),
-    run("float32-shrinking-gradients", (0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING, dtype=F32, seed=1),
-    run("float64-default-betas", (0.1, (0.9, 0.999), 1e-8, 0.0, True), scales=(10.0, 1.0, 0.5, 0.5, 0.5), seed=2),
+    run("float64-shrinking-gradients", (LR, (Vary(0.85, 0.93), Vary(0.98, 0.995)), 1e-8, 0.0, True),
+        scales=SHRINKING, size=BIG),
+    run("float32-shrinking-gradients", (LR, (Vary(0.85, 0.93), Vary(0.98, 0.995)), 1e-8, 0.0, True),
+        scales=SHRINKING, dtype=F32, size=BIG),
+    run("float64-default-betas", (LR, (0.9, 0.999), 1e-8, 0.0, True), scales=(10.0, 1.0, 0.5, 0.5, 0.5), size=BIG),
 ]
 ADAM_WEIGHT_DECAY = [
-    run("float64-wd0.1", (0.1, (0.9, 0.999), 1e-8, 0.1)),
-    run("float32-wd0.5", (0.1, (0.9, 0.999), 1e-8, 0.5), dtype=F32, seed=1),
+    run("float64-wd", (LR, BETAS, 1e-8, Vary(0.05, 0.2)), size=BIG),
+    run("float32-wd", (LR, BETAS, 1e-8, Vary(0.3, 0.7)), dtype=F32, size=BIG),
 ]
 ADAM_SCHEDULE = [
-    run("float64-lr-changed-at-step-3", (0.1,), scales=(1.0,) * 6, schedule={3: 0.01, 5: 0.3}),
-    run("float32-lr-changed-at-step-2", (0.1,), scales=(1.0,) * 4, dtype=F32, schedule={2: 0.5}, seed=1),
+    run("float64-lr-changed-at-step-3", (LR,), scales=(1.0,) * 6,
+        schedule={3: Vary(0.005, 0.02), 5: Vary(0.2, 0.4)}, size=BIG),
+    run("float32-lr-changed-at-step-2", (LR,), scales=(1.0,) * 4, dtype=F32, schedule={2: Vary(0.3, 0.6)},
+        size=BIG),
 ]
-_ZERO = [np.array([True, False, True]), np.ones((2, 3), bool)]   # a frozen param, and two entries
 ADAM_ZERO_GRADIENTS = [
-    run("float64-zero-gradients", (0.1,), zero=_ZERO),
-    run("float32-zero-gradients", (0.1,), zero=_ZERO, dtype=F32, seed=1),
+    run("float64-zero-gradients", (LR,), zero=True, size=BIG),
+    run("float32-zero-gradients", (LR,), zero=True, dtype=F32, size=BIG),
 ]
 ADAM_CONTRACT = [
-    run("float32-4-params-0d-and-3d", (0.1,), shapes=CONTRACT_SHAPES, dtype=F32),
-    run("float64-4-params-0d-and-3d", (0.01, (0.8, 0.9)), shapes=CONTRACT_SHAPES, seed=1),
+    run("float32-4-params-0d-and-3d", (LR,), shapes=contract_shapes, dtype=F32, size=BIG),
+    run("float64-4-params-0d-and-3d", (Vary(0.005, 0.02), (Vary(0.75, 0.85), Vary(0.85, 0.95))),
+        shapes=contract_shapes, size=BIG),
 ]
 
 
 @graded("Adam", points=2, category="values", public=True)
-@pytest.mark.parametrize(RUN, ADAM_VALUES)
+@cases(*ADAM_VALUES)
 def test_Adam_values(student, ref, params, hyper, grads, schedule):
     """matches torch.optim.Adam step by step (defaults, other lr and betas, a 30-step path)"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="options")
-@pytest.mark.parametrize(RUN, ADAM_EPS)
+@cases(*ADAM_EPS)
 def test_Adam_eps(student, ref, params, hyper, grads, schedule):
     """eps is added outside the sqrt, after bias correction (large eps, tiny gradients)"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="options")
-@pytest.mark.parametrize(RUN, ADAM_AMSGRAD)
+@cases(*ADAM_AMSGRAD)
 def test_Adam_amsgrad(student, ref, params, hyper, grads, schedule):
     """amsgrad=True keeps the running max of the raw second moment (shrinking gradients)"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="options")
-@pytest.mark.parametrize(RUN, ADAM_WEIGHT_DECAY)
+@cases(*ADAM_WEIGHT_DECAY)
 def test_Adam_weight_decay(student, ref, params, hyper, grads, schedule):
     """weight_decay adds wd * p to the gradient (L2, coupled), not AdamW's decoupled decay"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="options")
-@pytest.mark.parametrize(RUN, ADAM_SCHEDULE)
+@cases(*ADAM_SCHEDULE)
 def test_Adam_lr_schedule(student, ref, params, hyper, grads, schedule):
     """a new opt.lr set between steps applies from the next step, as in torch"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="stability")
-@pytest.mark.parametrize(RUN, ADAM_ZERO_GRADIENTS)
+@cases(*ADAM_ZERO_GRADIENTS)
 def test_Adam_zero_gradients(student, ref, params, hyper, grads, schedule):
     """exact zero gradients (a frozen param) leave those entries unchanged, never NaN"""
     follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
 
 
 @graded("Adam", points=1, category="contract")
-@pytest.mark.parametrize(RUN, ADAM_CONTRACT)
+@cases(*ADAM_CONTRACT)
 def test_Adam_contract(student, ref, params, hyper, grads, schedule):
     """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
     got, want = follows_torch(student.Adam, ref.Adam, params, hyper, grads, schedule)
@@ -568,12 +624,11 @@ class AdamReplaces(_Replaces, _Adam):
 # =======================================================================================
 # Wave 2 (issue 18): RMSprop, Adagrad, AdamW.
 #
-# Each case is a (case id, draw) drawn by grader.suites.drawn_cases (see the activations
-# suite): `draw(rng)` makes a run's params, gradients (given, or from a loss surface),
-# hyper-parameters and schedule. As for SGD and Adam, each option check turns on one option
-# and leaves the others at their defaults, so a mistake in one option costs that option only;
-# AdamW's default weight decay (1e-2) is on in its value checks only (the others pass 0, so
-# a wrong decay costs the decay points, the values and the schedule, where decay and lr meet).
+# The cases are drawn per student like SGD's and Adam's (`run`, `on_surface`). As for those,
+# each option check turns on one option and leaves the others at their defaults, so a mistake
+# in one option costs that option only; AdamW's default weight decay (1e-2) is on in its value
+# checks only (the others pass 0, so a wrong decay costs the decay points, the values and the
+# schedule, where decay and lr meet).
 # What shows each known mistake (TORCH_NOTES, "Wave 2"):
 # - eps inside the sqrt: eps 0.1, or the default eps with gradients of 1e-9;
 # - RMSprop's alpha swapped with 1 - alpha: any run; alpha hard-wired: alpha != 0.99;
@@ -582,45 +637,7 @@ class AdamReplaces(_Replaces, _Adam):
 # - Adagrad's lr_decay off by one step: lr_decay > 0; an ignored accumulator: its value > 0;
 # - AdamW's decay coupled, after the step, or without lr: lr * wd >= 1e-3; default wd 0: the defaults.
 
-from grader.suites import drawn_cases as _drawn, exact_normal, exact_uniform  # noqa: E402,F811 (kept with their code)
-
-_RUN = "params, hyper, grads, schedule"
-_TWO = [(3,), (2, 3)]                            # two params of different shapes in every run
-_FOUR = [(2, 3), (4,), (), (1, 2, 2)]            # a 0-d and a 3-D param too
-_FROZEN = [np.array([True, False, True]), np.ones((2, 3), bool)]   # two entries, and a whole param
-
-
-def _gradient_steps(rng, params, scales, zero=None):
-    """One list of gradients per step, like the params, of size `scales[k]` at step k (each
-    entry within a factor of 3 of it, of either sign); `zero` masks exact zeros."""
-    steps = []
-    for scale in scales:
-        grads = [(scale * (rng.integers(0, 2, p.shape) * 2 - 1) * exact_uniform(rng, 0.5, 1.5, p.shape)).astype(p.dtype)
-                 for p in params]
-        if zero is not None:
-            grads = [np.where(z, 0, g).astype(g.dtype) for g, z in zip(grads, zero)]
-        steps.append(grads)
-    return steps
-
-
-def _run(hyper, scales=(1.0, 2.0, 0.5, 1.5), dtype=np.float64, schedule=None, shapes=_TWO, zero=None):
-    """A run's draw: random params of `shapes`, given gradients of the sizes in `scales`."""
-    def draw(rng):
-        params = [exact_normal(rng, s).astype(dtype) for s in shapes]
-        return params, tuple(hyper), _gradient_steps(rng, params, scales, zero), schedule
-    return draw
-
-
-_NEAR = (np.array([-1.2, 1.0]), np.array([[0.5, -0.5], [1.5, 0.3]]))
-_FAR = (np.array([-3.0, 5.0]), np.array([[4.5, -2.5], [-2.0, 4.0]]))   # every coordinate 3 or more from 1
-
-
-def _path(hyper, surface, steps, dtype=np.float64, schedule=None, start=_NEAR):
-    """A run's draw that follows a loss surface from a random start near `start`."""
-    def draw(rng):
-        params = [start[0] + exact_normal(rng, (2,), 0.2), start[1] + exact_normal(rng, (2, 2), 0.2)]
-        return [p.astype(dtype) for p in params], tuple(hyper), (surface, steps), schedule
-    return draw
+FAR = (np.array([-3.0, 5.0]), np.array([[4.5, -2.5], [-2.0, 4.0]]))   # every coordinate 3 or more from 1
 
 
 _ONES = (1.0,) * 6
@@ -631,126 +648,124 @@ _TINY = (1e-9, 3e-9, 1e-9, 2e-9)
 # (eps 0.1, or g of 1e-9) tells the two apart.
 _LARGE = (10.0, 20.0, 5.0, 15.0)
 _LARGE_FLAT = (10.0,) * 6
-_SMALL = (1.0, 2.0, 0.5, 1.5)
 
 
 # --- RMSprop ---------------------------------------------------------------------------
 # RMSprop(params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)
 
-RMSPROP_VALUES = _drawn(500, [
-    ("float64-defaults", _run((), scales=_LARGE)),
-    ("float64-lr0.05", _run((0.05,), scales=_LARGE)),
-    ("float32-lr0.05", _run((0.05,), scales=_LARGE, dtype=F32)),
-    ("float64-quadratic-30-steps", _path((0.01,), "quadratic", 30, start=_FAR)),
-])
-RMSPROP_ALPHA = _drawn(501, [
-    ("float64-alpha0.9", _run((0.05, 0.9), scales=_LARGE)),
-    ("float32-alpha0.5", _run((0.05, 0.5), scales=_LARGE, dtype=F32)),
-])
-RMSPROP_EPS = _drawn(502, [
-    ("float64-eps0.1", _run((0.05, 0.99, 0.1), scales=_SMALL)),
-    ("float32-eps0.1", _run((0.05, 0.99, 0.1), scales=_SMALL, dtype=F32)),
-    ("float64-default-eps-gradients-1e-9", _run((0.05,), scales=_TINY)),
-])
-RMSPROP_MOMENTUM = _drawn(503, [
-    ("float64-momentum0.9", _run((0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE)),
-    ("float32-momentum0.8", _run((0.01, 0.99, 1e-8, 0.0, 0.8), scales=_LARGE, dtype=F32)),
-    ("float64-momentum-lr-changed-at-step-3", _run((0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE_FLAT,
-                                                   schedule={3: 0.002, 5: 0.03})),
-])
-RMSPROP_CENTERED = _drawn(504, [
-    ("float64-centered", _run((0.01, 0.99, 1e-8, 0.0, 0.0, True), scales=_LARGE)),
-    ("float32-centered-alpha0.9", _run((0.01, 0.9, 1e-8, 0.0, 0.0, True), scales=_LARGE, dtype=F32)),
-    ("float64-centered-momentum-quadratic-20-steps", _path((0.01, 0.99, 1e-8, 0.0, 0.9, True), "quadratic", 20,
-                                                                          start=_FAR)),
-])
-RMSPROP_WEIGHT_DECAY = _drawn(505, [
-    ("float64-wd0.1", _run((0.01, 0.99, 1e-8, 0.1), scales=_LARGE)),
-    ("float32-wd0.5", _run((0.01, 0.99, 1e-8, 0.5), scales=_LARGE, dtype=F32)),
-])
-RMSPROP_SCHEDULE = _drawn(506, [
-    ("float64-lr-changed-at-step-3", _run((0.01,), scales=_LARGE_FLAT, schedule={3: 0.001, 5: 0.05})),
-    ("float32-lr-changed-at-step-2", _run((0.01,), scales=_LARGE_FLAT[:4], dtype=F32, schedule={2: 0.1})),
-])
-RMSPROP_ZERO_GRADIENTS = _drawn(507, [
-    ("float64-zero-gradients", _run((0.01,), scales=_LARGE, zero=_FROZEN)),
-    ("float32-zero-gradients", _run((0.01,), scales=_LARGE, zero=_FROZEN, dtype=F32)),
-])
-RMSPROP_CONTRACT = _drawn(508, [
-    ("float32-4-params-0d-and-3d", _run((0.01,), scales=_LARGE, shapes=_FOUR, dtype=F32)),
-    ("float64-4-params-0d-and-3d-centered-momentum",
-     _run((0.01, 0.9, 1e-8, 0.0, 0.5, True), scales=_LARGE, shapes=_FOUR)),
-])
-RMSPROP_INVALID = _drawn(509, [
-    ("lr-negative", _run((-0.01,), scales=(1.0,))),
-    ("alpha-negative", _run((0.01, -0.1), scales=(1.0,))),
-    ("eps-negative", _run((0.01, 0.99, -1e-8), scales=(1.0,))),
-    ("weight_decay-negative", _run((0.01, 0.99, 1e-8, -0.1), scales=(1.0,))),
-    ("momentum-negative", _run((0.01, 0.99, 1e-8, 0.0, -0.5), scales=(1.0,))),
-])
+RMSPROP_VALUES = [
+    run("float64-defaults", (), scales=_LARGE),
+    run("float64-lr0.05", (0.05,), scales=_LARGE),
+    run("float32-lr0.05", (0.05,), scales=_LARGE, dtype=F32),
+    on_surface("float64-quadratic-30-steps", (0.01,), "quadratic", 30, start=FAR),
+]
+RMSPROP_ALPHA = [
+    run("float64-alpha0.9", (0.05, 0.9), scales=_LARGE),
+    run("float32-alpha0.5", (0.05, 0.5), scales=_LARGE, dtype=F32),
+]
+RMSPROP_EPS = [
+    run("float64-eps0.1", (0.05, 0.99, 0.1)),
+    run("float32-eps0.1", (0.05, 0.99, 0.1), dtype=F32),
+    run("float64-default-eps-gradients-1e-9", (0.05,), scales=_TINY),
+]
+RMSPROP_MOMENTUM = [
+    run("float64-momentum0.9", (0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE),
+    run("float32-momentum0.8", (0.01, 0.99, 1e-8, 0.0, 0.8), scales=_LARGE, dtype=F32),
+    run("float64-momentum-lr-changed-at-step-3", (0.01, 0.99, 1e-8, 0.0, 0.9), scales=_LARGE_FLAT,
+                                                   schedule={3: 0.002, 5: 0.03}),
+]
+RMSPROP_CENTERED = [
+    run("float64-centered", (0.01, 0.99, 1e-8, 0.0, 0.0, True), scales=_LARGE),
+    run("float32-centered-alpha0.9", (0.01, 0.9, 1e-8, 0.0, 0.0, True), scales=_LARGE, dtype=F32),
+    on_surface("float64-centered-momentum-quadratic-20-steps", (0.01, 0.99, 1e-8, 0.0, 0.9, True), "quadratic", 20,
+                                                                          start=FAR),
+]
+RMSPROP_WEIGHT_DECAY = [
+    run("float64-wd0.1", (0.01, 0.99, 1e-8, 0.1), scales=_LARGE),
+    run("float32-wd0.5", (0.01, 0.99, 1e-8, 0.5), scales=_LARGE, dtype=F32),
+]
+RMSPROP_SCHEDULE = [
+    run("float64-lr-changed-at-step-3", (0.01,), scales=_LARGE_FLAT, schedule={3: 0.001, 5: 0.05}),
+    run("float32-lr-changed-at-step-2", (0.01,), scales=_LARGE_FLAT[:4], dtype=F32, schedule={2: 0.1}),
+]
+RMSPROP_ZERO_GRADIENTS = [
+    run("float64-zero-gradients", (0.01,), scales=_LARGE, zero=True),
+    run("float32-zero-gradients", (0.01,), scales=_LARGE, zero=True, dtype=F32),
+]
+RMSPROP_CONTRACT = [
+    run("float32-4-params-0d-and-3d", (0.01,), scales=_LARGE, shapes=contract_shapes, dtype=F32),
+    run("float64-4-params-0d-and-3d-centered-momentum", (0.01, 0.9, 1e-8, 0.0, 0.5, True), scales=_LARGE, shapes=contract_shapes),
+]
+RMSPROP_INVALID = [
+    run("lr-negative", (-0.01,), scales=(1.0,)),
+    run("alpha-negative", (0.01, -0.1), scales=(1.0,)),
+    run("eps-negative", (0.01, 0.99, -1e-8), scales=(1.0,)),
+    run("weight_decay-negative", (0.01, 0.99, 1e-8, -0.1), scales=(1.0,)),
+    run("momentum-negative", (0.01, 0.99, 1e-8, 0.0, -0.5), scales=(1.0,)),
+]
 NEGATIVE_INVALID = "a negative value for any hyper-parameter is invalid"
 NO_VALIDATION = ("accepted a negative hyper-parameter (torch's constructor raises ValueError)",
                  "in __init__: if lr < 0 (and the same for the others): raise ValueError(...)")
 
 
 @graded("RMSprop", points=2, category="values", public=True)
-@pytest.mark.parametrize(_RUN, RMSPROP_VALUES)
+@cases(*RMSPROP_VALUES)
 def test_RMSprop_values(student, ref, params, hyper, grads, schedule):
     """matches torch.optim.RMSprop step by step (defaults, another lr, a 30-step path)"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_ALPHA)
+@cases(*RMSPROP_ALPHA)
 def test_RMSprop_alpha(student, ref, params, hyper, grads, schedule):
     """alpha != 0.99: square_avg = alpha * square_avg + (1 - alpha) * g**2"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_EPS)
+@cases(*RMSPROP_EPS)
 def test_RMSprop_eps(student, ref, params, hyper, grads, schedule):
     """eps is added outside the sqrt: sqrt(square_avg) + eps (large eps, tiny gradients)"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_MOMENTUM)
+@cases(*RMSPROP_MOMENTUM)
 def test_RMSprop_momentum(student, ref, params, hyper, grads, schedule):
     """momentum: buf = momentum * buf + g / avg (no lr inside), p -= lr * buf; lr changed mid-run too"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_CENTERED)
+@cases(*RMSPROP_CENTERED)
 def test_RMSprop_centered(student, ref, params, hyper, grads, schedule):
     """centered=True: avg = sqrt(square_avg - grad_avg**2) + eps, with grad_avg the running mean of g"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_WEIGHT_DECAY)
+@cases(*RMSPROP_WEIGHT_DECAY)
 def test_RMSprop_weight_decay(student, ref, params, hyper, grads, schedule):
     """weight_decay adds wd * p to the gradient first (L2, coupled)"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="options")
-@pytest.mark.parametrize(_RUN, RMSPROP_SCHEDULE)
+@cases(*RMSPROP_SCHEDULE)
 def test_RMSprop_lr_schedule(student, ref, params, hyper, grads, schedule):
     """a new opt.lr set between steps applies from the next step, as in torch"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="stability")
-@pytest.mark.parametrize(_RUN, RMSPROP_ZERO_GRADIENTS)
+@cases(*RMSPROP_ZERO_GRADIENTS)
 def test_RMSprop_zero_gradients(student, ref, params, hyper, grads, schedule):
     """exact zero gradients (a frozen param) leave those entries unchanged, never NaN"""
     follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
 
 
 @graded("RMSprop", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, RMSPROP_CONTRACT)
+@cases(*RMSPROP_CONTRACT)
 def test_RMSprop_contract(student, ref, params, hyper, grads, schedule):
     """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
     got, want = follows_torch(student.RMSprop, ref.RMSprop, params, hyper, grads, schedule)
@@ -758,7 +773,7 @@ def test_RMSprop_contract(student, ref, params, hyper, grads, schedule):
 
 
 @graded("RMSprop", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, RMSPROP_INVALID)
+@cases(*RMSPROP_INVALID)
 def test_RMSprop_invalid(student, ref, params, hyper, grads, schedule):
     """raises ValueError like torch for a negative lr, alpha, eps, weight_decay or momentum"""
     assert_raises(student.RMSprop(params, hyper, grads, schedule), "ValueError", NEGATIVE_INVALID,
@@ -768,102 +783,102 @@ def test_RMSprop_invalid(student, ref, params, hyper, grads, schedule):
 # --- Adagrad ---------------------------------------------------------------------------
 # Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)
 
-ADAGRAD_VALUES = _drawn(510, [
-    ("float64-defaults", _run(())),
-    ("float64-lr0.1", _run((0.1,))),
-    ("float32-lr0.1", _run((0.1,), dtype=F32)),
-    ("float64-quadratic-30-steps", _path((0.1,), "quadratic", 30)),
-])
-ADAGRAD_LR_DECAY = _drawn(511, [
-    ("float64-lr_decay0.1", _run((0.1, 0.1))),
-    ("float32-lr_decay0.5", _run((0.1, 0.5), dtype=F32)),
-    ("float64-lr_decay0.05-quadratic-20-steps", _path((0.1, 0.05), "quadratic", 20)),
-])
-ADAGRAD_ACCUMULATOR = _drawn(512, [
-    ("float64-initial-accumulator0.5", _run((0.1, 0.0, 0.0, 0.5))),
-    ("float32-initial-accumulator2", _run((0.1, 0.0, 0.0, 2.0), dtype=F32)),
-])
-ADAGRAD_EPS = _drawn(513, [
-    ("float64-eps0.1", _run((0.1, 0.0, 0.0, 0.0, 0.1))),
-    ("float32-eps0.1", _run((0.1, 0.0, 0.0, 0.0, 0.1), dtype=F32)),
-    ("float64-default-eps-gradients-1e-9", _run((0.1,), scales=_TINY)),
-])
-ADAGRAD_WEIGHT_DECAY = _drawn(514, [
-    ("float64-wd0.1", _run((0.1, 0.0, 0.1))),
-    ("float32-wd0.5", _run((0.1, 0.0, 0.5), dtype=F32)),
-])
-ADAGRAD_SCHEDULE = _drawn(515, [
-    ("float64-lr-changed-at-step-3", _run((0.1,), scales=_ONES, schedule={3: 0.01, 5: 0.3})),
-    ("float32-lr-changed-at-step-2", _run((0.1,), scales=(1.0,) * 4, dtype=F32, schedule={2: 0.5})),
-])
-ADAGRAD_ZERO_GRADIENTS = _drawn(516, [
-    ("float64-zero-gradients", _run((0.1,), zero=_FROZEN)),
-    ("float32-zero-gradients", _run((0.1,), zero=_FROZEN, dtype=F32)),
-])
-ADAGRAD_CONTRACT = _drawn(517, [
-    ("float32-4-params-0d-and-3d", _run((0.1,), shapes=_FOUR, dtype=F32)),
-    ("float64-4-params-0d-and-3d", _run((0.05,), shapes=_FOUR)),
-])
-ADAGRAD_INVALID = _drawn(518, [
-    ("lr-negative", _run((-0.1,), scales=(1.0,))),
-    ("lr_decay-negative", _run((0.1, -0.1), scales=(1.0,))),
-    ("weight_decay-negative", _run((0.1, 0.0, -0.1), scales=(1.0,))),
-    ("initial_accumulator_value-negative", _run((0.1, 0.0, 0.0, -0.5), scales=(1.0,))),
-    ("eps-negative", _run((0.1, 0.0, 0.0, 0.0, -1e-10), scales=(1.0,))),
-])
+ADAGRAD_VALUES = [
+    run("float64-defaults", ()),
+    run("float64-lr0.1", (0.1,)),
+    run("float32-lr0.1", (0.1,), dtype=F32),
+    on_surface("float64-quadratic-30-steps", (0.1,), "quadratic", 30),
+]
+ADAGRAD_LR_DECAY = [
+    run("float64-lr_decay0.1", (0.1, 0.1)),
+    run("float32-lr_decay0.5", (0.1, 0.5), dtype=F32),
+    on_surface("float64-lr_decay0.05-quadratic-20-steps", (0.1, 0.05), "quadratic", 20),
+]
+ADAGRAD_ACCUMULATOR = [
+    run("float64-initial-accumulator0.5", (0.1, 0.0, 0.0, 0.5)),
+    run("float32-initial-accumulator2", (0.1, 0.0, 0.0, 2.0), dtype=F32),
+]
+ADAGRAD_EPS = [
+    run("float64-eps0.1", (0.1, 0.0, 0.0, 0.0, 0.1)),
+    run("float32-eps0.1", (0.1, 0.0, 0.0, 0.0, 0.1), dtype=F32),
+    run("float64-default-eps-gradients-1e-9", (0.1,), scales=_TINY),
+]
+ADAGRAD_WEIGHT_DECAY = [
+    run("float64-wd0.1", (0.1, 0.0, 0.1)),
+    run("float32-wd0.5", (0.1, 0.0, 0.5), dtype=F32),
+]
+ADAGRAD_SCHEDULE = [
+    run("float64-lr-changed-at-step-3", (0.1,), scales=_ONES, schedule={3: 0.01, 5: 0.3}),
+    run("float32-lr-changed-at-step-2", (0.1,), scales=(1.0,) * 4, dtype=F32, schedule={2: 0.5}),
+]
+ADAGRAD_ZERO_GRADIENTS = [
+    run("float64-zero-gradients", (0.1,), zero=True),
+    run("float32-zero-gradients", (0.1,), zero=True, dtype=F32),
+]
+ADAGRAD_CONTRACT = [
+    run("float32-4-params-0d-and-3d", (0.1,), shapes=contract_shapes, dtype=F32),
+    run("float64-4-params-0d-and-3d", (0.05,), shapes=contract_shapes),
+]
+ADAGRAD_INVALID = [
+    run("lr-negative", (-0.1,), scales=(1.0,)),
+    run("lr_decay-negative", (0.1, -0.1), scales=(1.0,)),
+    run("weight_decay-negative", (0.1, 0.0, -0.1), scales=(1.0,)),
+    run("initial_accumulator_value-negative", (0.1, 0.0, 0.0, -0.5), scales=(1.0,)),
+    run("eps-negative", (0.1, 0.0, 0.0, 0.0, -1e-10), scales=(1.0,)),
+]
 
 
 @graded("Adagrad", points=2, category="values", public=True)
-@pytest.mark.parametrize(_RUN, ADAGRAD_VALUES)
+@cases(*ADAGRAD_VALUES)
 def test_Adagrad_values(student, ref, params, hyper, grads, schedule):
     """matches torch.optim.Adagrad step by step (defaults, another lr, a 30-step path)"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAGRAD_LR_DECAY)
+@cases(*ADAGRAD_LR_DECAY)
 def test_Adagrad_lr_decay(student, ref, params, hyper, grads, schedule):
     """lr_decay: step t uses lr / (1 + (t - 1) * lr_decay), so the first step uses lr itself"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAGRAD_ACCUMULATOR)
+@cases(*ADAGRAD_ACCUMULATOR)
 def test_Adagrad_initial_accumulator(student, ref, params, hyper, grads, schedule):
     """the sum of squared gradients starts at initial_accumulator_value, not 0"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAGRAD_EPS)
+@cases(*ADAGRAD_EPS)
 def test_Adagrad_eps(student, ref, params, hyper, grads, schedule):
     """eps is added outside the sqrt: sqrt(sum) + eps (large eps, tiny gradients)"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAGRAD_WEIGHT_DECAY)
+@cases(*ADAGRAD_WEIGHT_DECAY)
 def test_Adagrad_weight_decay(student, ref, params, hyper, grads, schedule):
     """weight_decay adds wd * p to the gradient first (L2, coupled)"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAGRAD_SCHEDULE)
+@cases(*ADAGRAD_SCHEDULE)
 def test_Adagrad_lr_schedule(student, ref, params, hyper, grads, schedule):
     """a new opt.lr set between steps applies from the next step, as in torch"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="stability")
-@pytest.mark.parametrize(_RUN, ADAGRAD_ZERO_GRADIENTS)
+@cases(*ADAGRAD_ZERO_GRADIENTS)
 def test_Adagrad_zero_gradients(student, ref, params, hyper, grads, schedule):
     """exact zero gradients (a frozen param) leave those entries unchanged, never NaN"""
     follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
 
 
 @graded("Adagrad", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, ADAGRAD_CONTRACT)
+@cases(*ADAGRAD_CONTRACT)
 def test_Adagrad_contract(student, ref, params, hyper, grads, schedule):
     """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
     got, want = follows_torch(student.Adagrad, ref.Adagrad, params, hyper, grads, schedule)
@@ -871,7 +886,7 @@ def test_Adagrad_contract(student, ref, params, hyper, grads, schedule):
 
 
 @graded("Adagrad", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, ADAGRAD_INVALID)
+@cases(*ADAGRAD_INVALID)
 def test_Adagrad_invalid(student, ref, params, hyper, grads, schedule):
     """raises ValueError like torch for a negative lr, lr_decay, weight_decay, initial_accumulator_value or eps"""
     assert_raises(student.Adagrad(params, hyper, grads, schedule), "ValueError", NEGATIVE_INVALID,
@@ -882,81 +897,81 @@ def test_Adagrad_invalid(student, ref, params, hyper, grads, schedule):
 # AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)
 
 _B = (0.9, 0.999)
-ADAMW_VALUES = _drawn(520, [
-    ("float64-defaults", _run(())),
-    ("float64-lr0.1", _run((0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0))),
-    ("float32-lr0.1", _run((0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), dtype=F32)),
-    ("float64-betas0.8-0.99", _run((0.05, (0.8, 0.99)), scales=(2.0, 0.5, 1.0, 1.0))),
-    ("float64-rosenbrock-30-steps", _path((0.05,), "rosenbrock", 30)),
-])
-ADAMW_WEIGHT_DECAY = _drawn(521, [
-    ("float64-wd0.1", _run((0.1, _B, 1e-8, 0.1))),
-    ("float32-wd0.5", _run((0.1, _B, 1e-8, 0.5), dtype=F32)),
-    ("float64-lr0.01-wd1", _run((0.01, _B, 1e-8, 1.0), scales=(1.0,) * 5)),
-])
-ADAMW_AMSGRAD = _drawn(522, [
-    ("float64-shrinking-gradients", _run((0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING)),
-    ("float32-shrinking-gradients", _run((0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING, dtype=F32)),
-])
-ADAMW_SCHEDULE = _drawn(523, [
-    ("float64-lr-changed-at-step-3", _run((0.1, _B, 1e-8, 0.0), scales=_ONES, schedule={3: 0.01, 5: 0.3})),
-    ("float64-wd0.1-lr-changed-at-step-2", _run((0.1, _B, 1e-8, 0.1), scales=(1.0,) * 4, schedule={2: 0.5})),
-])
-ADAMW_ZERO_GRADIENTS = _drawn(524, [
-    ("float64-zero-gradients", _run((0.1, _B, 1e-8, 0.0), zero=_FROZEN)),
-    ("float32-zero-gradients", _run((0.1, _B, 1e-8, 0.0), zero=_FROZEN, dtype=F32)),
-])
-ADAMW_CONTRACT = _drawn(525, [
-    ("float32-4-params-0d-and-3d", _run((0.1, _B, 1e-8, 0.0), shapes=_FOUR, dtype=F32)),
-    ("float64-4-params-0d-and-3d", _run((0.01, (0.8, 0.9), 1e-8, 0.0), shapes=_FOUR)),
-])
-ADAMW_INVALID = _drawn(526, [
-    ("lr-negative", _run((-0.1,), scales=(1.0,))),
-    ("beta1-is-1", _run((0.1, (1.0, 0.999)), scales=(1.0,))),
-    ("beta2-negative", _run((0.1, (0.9, -0.1)), scales=(1.0,))),
-    ("eps-negative", _run((0.1, _B, -1e-8), scales=(1.0,))),
-    ("weight_decay-negative", _run((0.1, _B, 1e-8, -0.1), scales=(1.0,))),
-])
+ADAMW_VALUES = [
+    run("float64-defaults", ()),
+    run("float64-lr0.1", (0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0)),
+    run("float32-lr0.1", (0.1,), scales=(1.0, 3.0, 0.5, 2.0, 1.0), dtype=F32),
+    run("float64-betas0.8-0.99", (0.05, (0.8, 0.99)), scales=(2.0, 0.5, 1.0, 1.0)),
+    on_surface("float64-rosenbrock-30-steps", (0.05,), "rosenbrock", 30),
+]
+ADAMW_WEIGHT_DECAY = [
+    run("float64-wd0.1", (0.1, _B, 1e-8, 0.1)),
+    run("float32-wd0.5", (0.1, _B, 1e-8, 0.5), dtype=F32),
+    run("float64-lr0.01-wd1", (0.01, _B, 1e-8, 1.0), scales=(1.0,) * 5),
+]
+ADAMW_AMSGRAD = [
+    run("float64-shrinking-gradients", (0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING),
+    run("float32-shrinking-gradients", (0.1, (0.9, 0.99), 1e-8, 0.0, True), scales=SHRINKING, dtype=F32),
+]
+ADAMW_SCHEDULE = [
+    run("float64-lr-changed-at-step-3", (0.1, _B, 1e-8, 0.0), scales=_ONES, schedule={3: 0.01, 5: 0.3}),
+    run("float64-wd0.1-lr-changed-at-step-2", (0.1, _B, 1e-8, 0.1), scales=(1.0,) * 4, schedule={2: 0.5}),
+]
+ADAMW_ZERO_GRADIENTS = [
+    run("float64-zero-gradients", (0.1, _B, 1e-8, 0.0), zero=True),
+    run("float32-zero-gradients", (0.1, _B, 1e-8, 0.0), zero=True, dtype=F32),
+]
+ADAMW_CONTRACT = [
+    run("float32-4-params-0d-and-3d", (0.1, _B, 1e-8, 0.0), shapes=contract_shapes, dtype=F32),
+    run("float64-4-params-0d-and-3d", (0.01, (0.8, 0.9), 1e-8, 0.0), shapes=contract_shapes),
+]
+ADAMW_INVALID = [
+    run("lr-negative", (-0.1,), scales=(1.0,)),
+    run("beta1-is-1", (0.1, (1.0, 0.999)), scales=(1.0,)),
+    run("beta2-negative", (0.1, (0.9, -0.1)), scales=(1.0,)),
+    run("eps-negative", (0.1, _B, -1e-8), scales=(1.0,)),
+    run("weight_decay-negative", (0.1, _B, 1e-8, -0.1), scales=(1.0,)),
+]
 ADAMW_INVALID_WHY = "a negative lr, eps or weight_decay, or a beta outside [0, 1), is invalid"
 
 
 @graded("AdamW", points=2, category="values", public=True)
-@pytest.mark.parametrize(_RUN, ADAMW_VALUES)
+@cases(*ADAMW_VALUES)
 def test_AdamW_values(student, ref, params, hyper, grads, schedule):
     """matches torch.optim.AdamW step by step with its default weight_decay=1e-2 (other lr and betas, a 30-step path)"""
     follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
 
 
 @graded("AdamW", points=2, category="options")
-@pytest.mark.parametrize(_RUN, ADAMW_WEIGHT_DECAY)
+@cases(*ADAMW_WEIGHT_DECAY)
 def test_AdamW_weight_decay(student, ref, params, hyper, grads, schedule):
     """decoupled decay first: p *= 1 - lr * wd, then Adam's step with the gradient untouched"""
     follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
 
 
 @graded("AdamW", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAMW_AMSGRAD)
+@cases(*ADAMW_AMSGRAD)
 def test_AdamW_amsgrad(student, ref, params, hyper, grads, schedule):
     """amsgrad=True keeps the running max of the raw second moment (shrinking gradients)"""
     follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
 
 
 @graded("AdamW", points=1, category="options")
-@pytest.mark.parametrize(_RUN, ADAMW_SCHEDULE)
+@cases(*ADAMW_SCHEDULE)
 def test_AdamW_lr_schedule(student, ref, params, hyper, grads, schedule):
     """a new opt.lr set between steps applies from the next step, to the decay too"""
     follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
 
 
 @graded("AdamW", points=1, category="stability")
-@pytest.mark.parametrize(_RUN, ADAMW_ZERO_GRADIENTS)
+@cases(*ADAMW_ZERO_GRADIENTS)
 def test_AdamW_zero_gradients(student, ref, params, hyper, grads, schedule):
     """exact zero gradients (a frozen param) leave those entries unchanged without decay, never NaN"""
     follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
 
 
 @graded("AdamW", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, ADAMW_CONTRACT)
+@cases(*ADAMW_CONTRACT)
 def test_AdamW_contract(student, ref, params, hyper, grads, schedule):
     """updates the caller's param arrays in place, for params of any shape (0-d and 3-D too)"""
     got, want = follows_torch(student.AdamW, ref.AdamW, params, hyper, grads, schedule)
@@ -964,7 +979,7 @@ def test_AdamW_contract(student, ref, params, hyper, grads, schedule):
 
 
 @graded("AdamW", points=1, category="contract")
-@pytest.mark.parametrize(_RUN, ADAMW_INVALID)
+@cases(*ADAMW_INVALID)
 def test_AdamW_invalid(student, ref, params, hyper, grads, schedule):
     """raises ValueError like torch for a negative lr, eps or weight_decay, or a beta outside [0, 1)"""
     assert_raises(student.AdamW(params, hyper, grads, schedule), "ValueError", ADAMW_INVALID_WHY,

@@ -100,7 +100,7 @@ def test_parts_are_read_nested_or_flat_and_a_wrong_layout_is_a_wrong_answer():
 
 
 def test_a_trainer_in_place_updates_are_told_from_replaced_list_items():
-    x, targets, params = mlp.network(6, 3, 5, 4)
+    x, targets, params = mlp.network(np.random.default_rng(0), 6, 3, 5, 4)
     start = [p.copy() for p in params]
     answer, in_place = driver.play("train", solution_namespace("mlp")["train"], (x, targets, params, 0.5, 3), {})
     assert in_place == ("params[0]", "params[1]", "params[2]", "params[3]")

@@ -29,6 +29,7 @@ _FIXTURES = ("student", "ref")
 class Case:
     id: str
     draw: Callable[[np.random.Generator], object]   # rng -> the check's argument(s)
+    fixed: bool = False   # the draw ignores rng: the same public inputs for every student (public checks only)
 
     def arguments(self, rng: np.random.Generator, count: int) -> tuple:
         """The check's `count` arguments drawn from `rng`."""

@@ -6,7 +6,8 @@ torch.optim.SGD.
 Answers of several arrays (`linear_backward`'s three gradients, `mlp_loss_and_grads`'s loss and
 four gradients, and for `train` its losses and the params after training) are checked part by
 part (`student.part("grad_b")`, grader.exercises.PARTS), so a wrong bias gradient costs the
-bias points only. Inputs are chosen to expose the known mistakes:
+bias points only. Inputs are drawn per student (grader.engine.cases), each case keeping the
+structure that exposes the known mistakes on every draw:
 - W is never square in the ordinary cases (D_in != D_out), so `x @ W` for `x @ W.T` fails;
   one square case lets the report name that mistake (there `x @ W` runs, with wrong values);
 - N != D_out, so a bias gradient summed over the wrong axis has the wrong shape;
@@ -14,8 +15,10 @@ bias points only. Inputs are chosen to expose the known mistakes:
   relu_backward), where torch's ReLU gradient is 0, so a mask made with `>=` is caught;
 - logits near +-1000, where a softmax without the max shift overflows;
 - N > 1 everywhere gradients are compared, so gradients of the summed loss (not the mean) fail;
+- a hidden pre-activation below 0 in every network, so a backward pass without the ReLU fails;
 - training runs of 1 step (the first loss is the forward pass, before any update), 10 to 25
-  steps without and with momentum, and the notebook's spirals (2000 steps with momentum).
+  steps without and with momentum, and the notebook's spirals (2000 steps with momentum: the
+  one case whose inputs are fixed, the notebook's own; see SPIRALS).
 `train`'s params are a list of the model's arrays, as torch.optim's are: the checks read the
 params after training from that list, and name those the function updated in place
 (grader.engine.driver.play).
@@ -23,93 +26,133 @@ params after training from that list, and name those the function updated in pla
 import math
 
 import numpy as np
-import pytest
 
 from grader.engine.bank import case_key
 from grader.engine.compare import assert_close, assert_curve_close, assert_in_place, assert_untouched
 from grader.engine.mistakes import IN_PLACE, NOT_IN_PLACE, mistake
-from grader.suites import exact_normal, exact_uniform, graded, matches_torch, published
+from grader.suites import (Case, cases, exact_normal, exact_uniform, graded, matches_torch, normal, published, shape,
+                           signs, uniform)
 
-F32 = np.float32
+F64, F32 = np.float64, np.float32
 PARAMS = ("W1", "b1", "W2", "b2")
 
 # --- inputs ----------------------------------------------------------------------------
+# Every case but the spirals is drawn per student (grader.engine.cases): sizes, values and the
+# places of the structure that exposes a mistake are the generator's; the structure is the
+# case's, on every draw (sizes that must differ are drawn distinct, a dead hidden unit is made,
+# not hoped for).
+
+def _sizes(rng, count, low=2, high=7):
+    """`count` distinct sizes from `low` to `high`."""
+    return [int(n) for n in rng.permutation(np.arange(low, high + 1))[:count]]
 
 
-def linear_case(case_id, n, d_in, d_out, dtype=np.float64, seed=0):
-    """x (n, d_in), W (d_out, d_in), and b (d_out,) for `linear`, or grad_out (n, d_out) for
-    `linear_backward` (the third argument is both: pick by use)."""
-    rng = np.random.default_rng(seed)
-    x = exact_normal(rng, (n, d_in), 2.0).astype(dtype)
-    W = exact_normal(rng, (d_out, d_in)).astype(dtype)
-    b = exact_normal(rng, (d_out,)).astype(dtype)
-    grad_out = exact_normal(rng, (n, d_out)).astype(dtype)
-    return case_id, x, W, b, grad_out
+def layer(case_id, dtype=F64, square=False, one=None, high=7):
+    """A case of x (N, D_in), W (D_out, D_in) and b (D_out,) for `linear`, or grad_out (N, D_out)
+    for `linear_backward` (the third argument is both: pick by use). N, D_in and D_out are
+    distinct, from 2 to `high` (W is not square, N != D_out), except that `square` makes
+    D_in = D_out and `one` ("N", "D_in" or "D_out") is 1."""
+    def draw(rng):
+        n, d_in, d_out = _sizes(rng, 3, 2, high)
+        if square:
+            d_out = d_in
+        if one:
+            n, d_in, d_out = (1 if one == name else v for name, v in zip(("N", "D_in", "D_out"), (n, d_in, d_out)))
+        x = normal(rng, (n, d_in), 2.0, dtype)
+        W, b = normal(rng, (d_out, d_in), 1.0, dtype), normal(rng, (d_out,), 1.0, dtype)
+        return x, W, b, normal(rng, (n, d_out), 1.0, dtype)
+    return Case(case_id, draw)
 
 
-def forward_params(cases):
-    return [pytest.param(x, W, b, id=i) for i, x, W, b, _ in cases]
+def forward(cases):
+    return [Case(c.id, lambda rng, c=c: c.draw(rng)[:3]) for c in cases]
 
 
-def backward_params(cases):
-    return [pytest.param(x, W, g, id=i) for i, x, W, _, g in cases]
+def backward(cases):
+    return [Case(c.id, lambda rng, c=c: _pick(c.draw(rng), 0, 1, 3)) for c in cases]
+
+
+def _pick(values, *at):
+    return tuple(values[i] for i in at)
 
 
 # The square case comes first (it is also the smallest): there `x @ W` runs, so the report of the
 # smallest failing case names the mistake instead of showing numpy's shape error.
-LAYERS = [linear_case("float64-square-N5-in3-out3", 5, 3, 3, seed=3),
-          linear_case("float64-N5-in3-out4", 5, 3, 4),
-          linear_case("float32-N5-in3-out4", 5, 3, 4, F32, seed=1),
-          linear_case("float64-N6-in4-out2", 6, 4, 2, seed=2)]
-EDGE_LAYERS = [linear_case("float64-N1-in3-out2", 1, 3, 2, seed=4),
-               linear_case("float32-N4-in1-out3", 4, 1, 3, F32, seed=5),
-               linear_case("float64-N3-in2-out1", 3, 2, 1, seed=6)]
+LAYERS = [layer("float64-square", square=True), layer("float64"), layer("float32", F32), layer("float64-larger", high=10)]
+EDGE_LAYERS = [layer("float64-N1", one="N"), layer("float32-D_in1", F32, one="D_in"),
+               layer("float64-D_out1", one="D_out")]
 
 
-def relu_case(case_id, shape, dtype=np.float64, seed=0, zeros=False):
-    rng = np.random.default_rng(seed)
-    x = exact_normal(rng, shape, 2.0)
-    if zeros:   # exact zeros, +0.0 and -0.0, at a third of the positions
-        at = rng.integers(0, 3, shape)
-        x = np.where(at == 0, 0.0, np.where(at == 1, -0.0, x))
-    return pytest.param(x.astype(dtype), exact_normal(rng, shape).astype(dtype), id=case_id)
+def relu_case(case_id, ndim, dtype=F64, zeros=False, low=2, lead=()):
+    """x and grad_out of shape `lead` + a random shape of `ndim` axes (sizes `low` to `low` + 3). At random
+    places: an x > 0 with grad_out < 0 (a mask taken from grad_out shows), an x < 0 with
+    grad_out > 0 (an answer written into grad_out shows); with `zeros`, a third of the x (two
+    at least) exactly 0.0 and -0.0, with grad_out != 0 there (a mask made with >= shows)."""
+    def draw(rng):
+        size = lead + shape(rng, ndim, low, low + 3)
+        count = int(np.prod(size, dtype=np.int64))
+        x, g = normal(rng, (count,), 2.0), normal(rng, (count,))
+        x[0], g[0] = 1.5 + abs(x[0]), -0.5 - abs(g[0])
+        x[1], g[1] = -0.5 - abs(x[1]), 0.5 + abs(g[1])
+        if zeros:
+            at = np.arange(2, 2 + max(2, count // 3))
+            x[at] = np.where(at % 2, -0.0, 0.0)
+            g[at] = signs(rng, at.shape) * (0.5 + np.abs(g[at]))
+        order = rng.permutation(count)
+        return x[order].reshape(size).astype(dtype), g[order].reshape(size).astype(dtype)
+    return Case(case_id, draw)
 
 
-RELU = [relu_case("float64[5, 4]", (5, 4)), relu_case("float32[5, 4]", (5, 4), F32, seed=1),
-        relu_case("float64[2, 3, 4]", (2, 3, 4), seed=2)]
-RELU_ZEROS = [relu_case("float64[6, 4]-zeros", (6, 4), zeros=True, seed=3),
-              relu_case("float32[6, 4]-zeros", (6, 4), F32, zeros=True, seed=4),
-              pytest.param(np.array([0.0, -0.0, 1.0, -1.0]), np.array([2.0, -3.0, 0.5, 0.25]), id="float64[0, -0, 1, -1]")]
-RELU_SHAPES = [pytest.param(np.array(1.5), np.array(-2.0), id="float64-scalar"),
-               relu_case("float32[7]", (7,), F32, seed=5), relu_case("float64[1, 1, 3]", (1, 1, 3), seed=6)]
+def _scalar_relu(rng):
+    """0-d x > 0 and grad_out < 0."""
+    return uniform(rng, 0.5, 3.0), -uniform(rng, 0.5, 3.0)
 
 
-def network(n, d, h, c, dtype=np.float64, seed=0, x_scale=2.0, w2_scale=1.0, zero_row=False):
-    """x (n, d), targets (n,) with every class, params [W1 (h, d), b1 (h,), W2 (c, h), b2 (c,)].
-    `zero_row`: b1 = 0 and x[1] = 0, so a whole row of pre-activations is exactly 0."""
-    rng = np.random.default_rng(seed)
-    x = exact_normal(rng, (n, d), x_scale)
-    targets = np.arange(n) % c
-    rng.shuffle(targets)
-    W1, b1 = exact_normal(rng, (h, d)), exact_normal(rng, (h,), 0.5)
-    W2, b2 = exact_normal(rng, (c, h), w2_scale), exact_normal(rng, (c,), 0.5)
+RELU = [relu_case("float64-2d", 2), relu_case("float32-2d", 2, F32), relu_case("float64-3d", 3)]
+RELU_ZEROS = [relu_case("float64-signed-zeros", 1, zeros=True, low=4), relu_case("float64-2d-zeros", 2, zeros=True, low=3),
+              relu_case("float32-2d-zeros", 2, F32, zeros=True, low=3)]
+RELU_SHAPES = [Case("float64-scalar", _scalar_relu), relu_case("float32-1d", 1, F32, low=3),
+               relu_case("float64-3d", 1, lead=(1, 1))]
+
+
+def network(rng, n, d, h, c, dtype=F64, x_scale=2.0, zero_row=False, logits=None):
+    """x (n, d), targets (n,) with every class (n >= c), params [W1 (h, d), b1 (h,), W2 (c, h),
+    b2 (c,)]. Hidden unit 0 is off for x[0] (a pre-activation below 0 on every draw, so a
+    backward pass without the ReLU shows). `zero_row`: b1 = 0 and x[1] = 0, so a whole row of
+    pre-activations is exactly 0. `logits`: b2 of size 900 to 1200 (one positive at least: exp overflows), so
+    the logits are near +-1000."""
+    x = normal(rng, (n, d), x_scale)
+    targets = rng.permutation(np.arange(n) % c)
+    W1, b1 = normal(rng, (h, d)), normal(rng, (h,), 0.5)
+    W2, b2 = normal(rng, (c, h)), normal(rng, (c,), 0.5)
+    x[0] = -uniform(rng, 0.5, 1.5) * W1[0]       # x[0] . W1[0] < 0
+    b1[0] = -abs(b1[0])
     if zero_row:
         x[1], b1 = 0.0, np.zeros(h)
+    if logits:
+        b2 = rng.permutation(uniform(rng, 900.0, 1200.0, c) * np.concatenate([[1.0], signs(rng, c - 1)]))
     return x.astype(dtype), targets.astype(np.int64), [p.astype(dtype) for p in (W1, b1, W2, b2)]
 
 
-def mlp_case(case_id, *args, **kw):
-    return pytest.param(*network(*args, **kw), id=case_id)
+def net(case_id, dtype=F64, n=(5, 9), edge=None, **kw):
+    """A case of a network: N from n[0] to n[1], D, H and C distinct (H != C: a transposed dW2 has
+    the wrong shape) and C < N; `edge` is (N, D) fixed (N = 1 or D = 1)."""
+    def draw(rng):
+        d, h, c = _sizes(rng, 3, 2, 7)
+        size = int(rng.integers(n[0], n[1] + 1))
+        if edge:
+            size, d = edge
+        else:
+            c = min(c, size - 1)
+            h = h if h != c else c + 1
+        return network(rng, size, d, h, c, dtype, **kw)
+    return Case(case_id, draw)
 
 
-NETWORKS = [mlp_case("float64-N6-D3-H5-C4", 6, 3, 5, 4),
-            mlp_case("float32-N8-D4-H7-C3", 8, 4, 7, 3, F32, seed=1),
-            mlp_case("float64-N5-D2-H6-C3-zero-preactivations", 5, 2, 6, 3, seed=2, zero_row=True),
-            mlp_case("float32-N7-D3-H4-C2-zero-preactivations", 7, 3, 4, 2, F32, seed=3, zero_row=True)]
-HUGE_LOGITS = [mlp_case("float64-logits-about-1000", 6, 3, 5, 4, seed=4, w2_scale=300.0),
-               mlp_case("float32-logits-about-1000", 6, 3, 5, 3, F32, seed=5, w2_scale=300.0)]
-EDGE_NETWORKS = [mlp_case("float64-N1-D3-H4-C2", 1, 3, 4, 2, seed=6),
-                 mlp_case("float32-N1-D1-H3-C5", 1, 1, 3, 5, F32, seed=7)]
+NETWORKS = [net("float64"), net("float32", F32), net("float64-zero-preactivations", zero_row=True),
+            net("float32-zero-preactivations", F32, zero_row=True)]
+HUGE_LOGITS = [net("float64-logits-about-1000", logits=True), net("float32-logits-about-1000", F32, logits=True)]
+EDGE_NETWORKS = [net("float64-N1", edge=(1, 3)), net("float32-N1-D1", F32, edge=(1, 1))]
 
 
 # The notebook's problem: three interleaved spirals in the plane, one class each. Built from
@@ -159,24 +202,36 @@ def torch_spirals_curve():
     return published("mlp", "spirals_losses")
 
 
-def run(case_id, net, lr, steps, momentum=0.0):
-    x, targets, params = net
-    return pytest.param(x, targets, params, lr, steps, momentum, id=case_id)
+def training(case_id, lr, steps, momentum=0.0, dtype=F64, **kw):
+    """A case of a training run: a network of N 8 to 12 examples, D 2 to 4, H 5 to 8 and C 3 or
+    4 (`network`), the learning rate, the number of steps and the momentum."""
+    def draw(rng):
+        n, d, h, c = (int(rng.integers(low, high + 1)) for low, high in ((8, 12), (2, 4), (5, 8), (3, 4)))
+        return (*network(rng, n, d, h, c, dtype, **kw), lr, steps, momentum)
+    return Case(case_id, draw)
 
 
-RUN = "x, targets, params, lr, steps, momentum"
-_NET = network(12, 3, 8, 3, seed=10)
-_NET32 = network(10, 2, 6, 4, F32, seed=11)
-FIRST_STEP = [run("float64-1-step", _NET, 0.5, 1), run("float32-1-step", _NET32, 0.5, 1),
-              run("float64-1-step-momentum", network(6, 3, 5, 4, seed=12, zero_row=True), 0.1, 1, 0.9)]
-PLAIN_RUNS = [run("float64-25-steps-lr0.5", _NET, 0.5, 25),
-              run("float32-10-steps-lr0.2", _NET32, 0.2, 10),
-              run("float64-20-steps-lr1-zero-preactivations", network(9, 2, 6, 3, seed=13, zero_row=True), 1.0, 20)]
-MOMENTUM_RUNS = [run("float64-25-steps-momentum0.9", _NET, 0.1, 25, 0.9),
-                 run("float32-10-steps-momentum0.5", _NET32, 0.2, 10, 0.5),
-                 run("float64-20-steps-momentum0.8", network(9, 2, 6, 3, seed=14), 0.3, 20, 0.8)]
-AFTER_RUNS = [run("float64-10-steps", _NET, 0.5, 10), run("float32-5-steps", _NET32, 0.2, 5)]
-SPIRALS = [pytest.param(*SPIRALS_RUN, id=SPIRALS_CASE[1])]
+FIRST_STEP = [training("float64-1-step", 0.5, 1), training("float32-1-step", 0.5, 1, dtype=F32),
+              training("float64-1-step-momentum", 0.1, 1, 0.9, zero_row=True)]
+PLAIN_RUNS = [training("float64-25-steps-lr0.5", 0.5, 25),
+              training("float32-10-steps-lr0.2", 0.2, 10, dtype=F32),
+              training("float64-20-steps-lr1-zero-preactivations", 1.0, 20, zero_row=True)]
+MOMENTUM_RUNS = [training("float64-25-steps-momentum0.9", 0.1, 25, 0.9),
+                 training("float32-10-steps-momentum0.5", 0.2, 10, 0.5, dtype=F32),
+                 training("float64-20-steps-momentum0.8", 0.3, 20, 0.8)]
+AFTER_RUNS = [training("float64-10-steps", 0.5, 10), training("float32-5-steps", 0.2, 5, dtype=F32)]
+
+
+def _spirals_run(rng):
+    """The notebook's spirals run, the same for everyone (a fresh copy of its params)."""
+    x, targets, params, *hyper = SPIRALS_RUN
+    return (x, targets, [p.copy() for p in params], *hyper)
+
+
+# The one case with fixed inputs: the notebook trains on these spirals and shows torch's curve
+# for them (PUBLISHED), so this public check can hide nothing, and a run of 2000 steps drawn per
+# student would cost every grading a torch run of 2000 steps.
+SPIRALS = [Case(SPIRALS_CASE[1], _spirals_run, fixed=True)]
 
 
 def parts_match(student, ref, api, names, *args, untouched=True):
@@ -193,14 +248,14 @@ def parts_match(student, ref, api, names, *args, untouched=True):
 # --- linear ----------------------------------------------------------------------------
 
 @graded("linear", points=2, category="values", public=True)
-@pytest.mark.parametrize("x, W, b", forward_params(LAYERS))
+@cases(*forward(LAYERS))
 def test_linear_values(student, ref, x, W, b):
     """x @ W.T + b like F.linear, W of shape (D_out, D_in), float32 and float64"""
     matches_torch(student.linear, ref.linear, x, W, b)
 
 
 @graded("linear", points=1, category="contract")
-@pytest.mark.parametrize("x, W, b", forward_params(EDGE_LAYERS))
+@cases(*forward(EDGE_LAYERS))
 def test_linear_shapes(student, ref, x, W, b):
     """output (N, D_out) for N, D_in or D_out equal to 1 too; inputs unchanged"""
     matches_torch(student.linear, ref.linear, x, W, b)
@@ -209,28 +264,28 @@ def test_linear_shapes(student, ref, x, W, b):
 # --- linear_backward -------------------------------------------------------------------
 
 @graded("linear_backward", points=2, category="gradient", public=True)
-@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+@cases(*backward(LAYERS))
 def test_linear_backward_grad_x(student, ref, x, W, grad_out):
     """grad_x = grad_out @ W, shaped like x (autograd)"""
     parts_match(student, ref, "linear_backward", ["grad_x"], x, W, grad_out)
 
 
 @graded("linear_backward", points=2, category="gradient")
-@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+@cases(*backward(LAYERS))
 def test_linear_backward_grad_W(student, ref, x, W, grad_out):
     """grad_W = grad_out.T @ x, shaped like W (D_out, D_in) (autograd)"""
     parts_match(student, ref, "linear_backward", ["grad_W"], x, W, grad_out)
 
 
 @graded("linear_backward", points=1, category="gradient")
-@pytest.mark.parametrize("x, W, grad_out", backward_params(LAYERS))
+@cases(*backward(LAYERS))
 def test_linear_backward_grad_b(student, ref, x, W, grad_out):
     """grad_b = grad_out summed over the batch (axis 0), shape (D_out,), with N != D_out"""
     parts_match(student, ref, "linear_backward", ["grad_b"], x, W, grad_out)
 
 
 @graded("linear_backward", points=1, category="contract")
-@pytest.mark.parametrize("x, W, grad_out", backward_params(EDGE_LAYERS))
+@cases(*backward(EDGE_LAYERS))
 def test_linear_backward_shapes(student, ref, x, W, grad_out):
     """all three gradients keep their shapes for N, D_in or D_out equal to 1; inputs unchanged"""
     parts_match(student, ref, "linear_backward", ["grad_x", "grad_W", "grad_b"], x, W, grad_out)
@@ -239,21 +294,21 @@ def test_linear_backward_shapes(student, ref, x, W, grad_out):
 # --- relu_backward ---------------------------------------------------------------------
 
 @graded("relu_backward", points=2, category="gradient", public=True)
-@pytest.mark.parametrize("x, grad_out", RELU)
+@cases(*RELU)
 def test_relu_backward_values(student, ref, x, grad_out):
     """grad_out where x > 0, else 0 (autograd of relu)"""
     matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
 
 
 @graded("relu_backward", points=1, category="gradient")
-@pytest.mark.parametrize("x, grad_out", RELU_ZEROS)
+@cases(*RELU_ZEROS)
 def test_relu_backward_at_zero(student, ref, x, grad_out):
     """0 where x is exactly 0 (or -0.0), as torch's relu gradient is"""
     matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
 
 
 @graded("relu_backward", points=1, category="contract")
-@pytest.mark.parametrize("x, grad_out", RELU_SHAPES)
+@cases(*RELU_SHAPES)
 def test_relu_backward_contract(student, ref, x, grad_out):
     """any shape (0-d, 1-D, 3-D); x and grad_out unchanged"""
     matches_torch(student.relu_backward, ref.relu_backward, x, grad_out)
@@ -261,40 +316,39 @@ def test_relu_backward_contract(student, ref, x, grad_out):
 
 # --- mlp_loss_and_grads ----------------------------------------------------------------
 
-NET = "x, targets, params"
 ALL_PARTS = ["loss", "dW1", "db1", "dW2", "db2"]
 
 
 @graded("mlp_loss_and_grads", points=2, category="values", public=True)
-@pytest.mark.parametrize(NET, NETWORKS)
+@cases(*NETWORKS)
 def test_mlp_loss(student, ref, x, targets, params):
     """the loss is the mean cross-entropy of the network's logits (F.cross_entropy)"""
     parts_match(student, ref, "mlp_loss_and_grads", ["loss"], x, targets, params)
 
 
 @graded("mlp_loss_and_grads", points=2, category="gradient")
-@pytest.mark.parametrize(NET, NETWORKS)
+@cases(*NETWORKS)
 def test_mlp_output_layer_grads(student, ref, x, targets, params):
     """dW2 and db2: (softmax - onehot) / N through the last layer (autograd)"""
     parts_match(student, ref, "mlp_loss_and_grads", ["dW2", "db2"], x, targets, params)
 
 
 @graded("mlp_loss_and_grads", points=2, category="gradient")
-@pytest.mark.parametrize(NET, NETWORKS)
+@cases(*NETWORKS)
 def test_mlp_hidden_layer_grads(student, ref, x, targets, params):
     """dW1 and db1 through the ReLU (0 where a pre-activation is exactly 0) (autograd)"""
     parts_match(student, ref, "mlp_loss_and_grads", ["dW1", "db1"], x, targets, params)
 
 
 @graded("mlp_loss_and_grads", points=2, category="stability")
-@pytest.mark.parametrize(NET, HUGE_LOGITS)
+@cases(*HUGE_LOGITS)
 def test_mlp_stability(student, ref, x, targets, params):
     """logits near +-1000: the loss and every gradient finite and right (softmax max shift)"""
     parts_match(student, ref, "mlp_loss_and_grads", ALL_PARTS, x, targets, params)
 
 
 @graded("mlp_loss_and_grads", points=1, category="contract")
-@pytest.mark.parametrize(NET, EDGE_NETWORKS)
+@cases(*EDGE_NETWORKS)
 def test_mlp_contract(student, ref, x, targets, params):
     """the loss and gradients shaped like the params for N = 1 and D_in = 1; inputs unchanged"""
     parts_match(student, ref, "mlp_loss_and_grads", ALL_PARTS, x, targets, params)
@@ -309,28 +363,28 @@ def curve_matches(student, ref, *args):
 
 
 @graded("train", points=1, category="values", public=True)
-@pytest.mark.parametrize(RUN, FIRST_STEP)
+@cases(*FIRST_STEP)
 def test_train_first_loss(student, ref, x, targets, params, lr, steps, momentum):
     """one step: the loss recorded is the forward pass's, before the update"""
     curve_matches(student, ref, x, targets, params, lr, steps, momentum)
 
 
 @graded("train", points=2, category="values")
-@pytest.mark.parametrize(RUN, PLAIN_RUNS)
+@cases(*PLAIN_RUNS)
 def test_train_curve(student, ref, x, targets, params, lr, steps, momentum):
     """the loss curve of plain SGD equals torch.optim.SGD's from the same params, step by step"""
     curve_matches(student, ref, x, targets, params, lr, steps, momentum)
 
 
 @graded("train", points=2, category="options")
-@pytest.mark.parametrize(RUN, MOMENTUM_RUNS)
+@cases(*MOMENTUM_RUNS)
 def test_train_momentum(student, ref, x, targets, params, lr, steps, momentum):
     """with momentum, the loss curve equals torch.optim.SGD(lr, momentum)'s (buffer b = mu b + g)"""
     curve_matches(student, ref, x, targets, params, lr, steps, momentum)
 
 
 @graded("train", points=1, category="values")
-@pytest.mark.parametrize(RUN, AFTER_RUNS)
+@cases(*AFTER_RUNS)
 def test_train_params(student, ref, x, targets, params, lr, steps, momentum):
     """the params after training equal torch's"""
     parts_match(student, ref, "train", PARAMS, x, targets, params, lr, steps, momentum,
@@ -338,7 +392,7 @@ def test_train_params(student, ref, x, targets, params, lr, steps, momentum):
 
 
 @graded("train", points=1, category="contract")
-@pytest.mark.parametrize(RUN, AFTER_RUNS)
+@cases(*AFTER_RUNS)
 def test_train_in_place(student, ref, x, targets, params, lr, steps, momentum):
     """the caller's param arrays are updated in place (as torch.optim updates a model's)"""
     got = student.part("losses").train(x, targets, params, lr, steps, momentum)
@@ -348,7 +402,7 @@ def test_train_in_place(student, ref, x, targets, params, lr, steps, momentum):
 
 
 @graded("train", points=1, category="values", public=True)
-@pytest.mark.parametrize(RUN, SPIRALS)
+@cases(*SPIRALS)
 def test_train_spirals(student, ref, x, targets, params, lr, steps, momentum):
     """the notebook's three spirals: 2000 steps with momentum follow torch's curve"""
     curve_matches(student, ref, x, targets, params, lr, steps, momentum)

@@ -31,6 +31,26 @@ def trusted_references(assignment):
     return References.for_assignment(assignment, compute=reference.answer)
 
 
+def judge_mistakes(assignment, ref, inputs=None, student=None):
+    """{mistake: its GradeResult} for every catalogued mistake of `assignment`, each judged as
+    the solution with that one API wrong, several APIs' mistakes in each pytest session (one
+    per API: a session costs the same whatever it runs). `student(namespace, mistake)` makes
+    the submission (default: a LiveSubmission)."""
+    from grader.engine.mistakes import CATALOGUE
+    from grader.engine.runner import judge
+    from grader.engine.submission import LiveSubmission
+    from grader.exercises import ASSIGNMENTS
+    student = student or (lambda namespace, mistake: LiveSubmission(namespace))
+    solution = solution_namespace(assignment)
+    pending = {n: list(CATALOGUE.get(n, [])) for n in ASSIGNMENTS[assignment]}
+    results = {}
+    while any(pending.values()):
+        batch = {n: pending[n].pop(0) for n in pending if pending[n]}
+        students = {n: student(dict(solution, **{n: m.implementation}), m) for n, m in batch.items()}
+        results.update({batch[n]: result for n, result in judge(students, ref, inputs=inputs).items()})
+    return results
+
+
 def cell_outputs_text(root, assignment, student):
     """{grade_id: all text output} of a student's autograded notebook."""
     nb = nbformat.read(os.path.join(root, "autograded", student, assignment, f"{assignment}.ipynb"), as_version=4)

@@ -11,7 +11,7 @@ from grader.engine.mistakes import CATALOGUE
 from grader.grading.cells import graded_test_cells
 from grader.engine.runner import run_checks
 from grader.engine.submission import LiveSubmission
-from tests.helpers import solution_namespace, source_notebook, trusted_references
+from tests.helpers import judge_mistakes, solution_namespace, source_notebook, trusted_references
 
 NAMES = [(a, n) for a, names in ASSIGNMENTS.items() for n in names]
 for assignment in ASSIGNMENTS:
@@ -34,11 +34,15 @@ def test_the_reference_solution_gets_full_marks_and_no_named_mistake(assignment,
     assert not result.warnings, "the reference solution should run without numpy warnings"
 
 
+@pytest.fixture(scope="module")
+def mistakes_judged():
+    """Every catalogued mistake's result on the public inputs, judged in batches once."""
+    return {m: result for a in ASSIGNMENTS for m, result in judge_mistakes(a, trusted_references(a)).items()}
+
+
 @pytest.mark.parametrize("mistake", MISTAKES)
-def test_each_known_mistake_fails_exactly_its_checks_and_is_named(mistake):
-    assignment = next(a for a, names in ASSIGNMENTS.items() if mistake.api in names)
-    namespace = dict(solution_namespace(assignment), **{mistake.api: mistake.implementation})
-    result = grade_with(assignment, mistake.api, namespace)
+def test_each_known_mistake_fails_exactly_its_checks_and_is_named(mistake, mistakes_judged):
+    result = mistakes_judged[mistake]
     failed = {c.name for c in result.checks if not c.passed}
     assert failed == set(mistake.fails), result.report()
     assert not any(c.internal_errors for c in result.checks), result.report()

@@ -119,8 +119,10 @@ def network(rng, n, d, h, c, dtype=F64, x_scale=2.0, zero_row=False, logits=None
     """x (n, d), targets (n,) with every class (n >= c), params [W1 (h, d), b1 (h,), W2 (c, h),
     b2 (c,)]. Hidden unit 0 is off for x[0] (a pre-activation below 0 on every draw, so a
     backward pass without the ReLU shows). `zero_row`: b1 = 0 and x[1] = 0, so a whole row of
-    pre-activations is exactly 0. `logits`: b2 of size 900 to 1200 (one positive at least: exp overflows), so
-    the logits are near +-1000."""
+    pre-activations is exactly 0. `logits`: b2 of size 900 to 1200, one class positive (exp overflows)
+    and the others negative, so the logits are near +-1000 with one class far ahead in every
+    example (where two are close, a float32 log-sum-exp added back to a logit of 1000 is rounded
+    by 6e-5: a right float32 loss would lose its stability points on some draws)."""
     x = normal(rng, (n, d), x_scale)
     targets = rng.permutation(np.arange(n) % c)
     W1, b1 = normal(rng, (h, d)), normal(rng, (h,), 0.5)
@@ -130,7 +132,7 @@ def network(rng, n, d, h, c, dtype=F64, x_scale=2.0, zero_row=False, logits=None
     if zero_row:
         x[1], b1 = 0.0, np.zeros(h)
     if logits:
-        b2 = rng.permutation(uniform(rng, 900.0, 1200.0, c) * np.concatenate([[1.0], signs(rng, c - 1)]))
+        b2 = rng.permutation(uniform(rng, 900.0, 1200.0, c) * np.concatenate([[1.0], -np.ones(c - 1)]))
     return x.astype(dtype), targets.astype(np.int64), [p.astype(dtype) for p in (W1, b1, W2, b2)]
 
 

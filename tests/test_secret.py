@@ -25,7 +25,7 @@ from grader.engine.submission import LiveSubmission, ReplayedSubmission, decode_
 from grader.exercises import ASSIGNMENTS, PARTS, TRAINS, is_stateful
 from grader.grading.secret import CourseSecret, SecretError
 from grader.instructor.cohort import build_submissions, expected_scores
-from grader.instructor.demo import REPO, nbgrader, scores
+from grader.instructor.demo import REPO, make_course, nbgrader, scores
 from grader.suites import cell_points, graded_checks
 from tests.helpers import COHORT, judge_mistakes, solution_namespace
 
@@ -518,8 +518,13 @@ def _look_up(api, *args):
 
 
 @pytest.mark.slow
-def test_a_replayed_record_and_a_lookup_table_earn_nothing_in_nbgrader(course, tmp_path):
+def test_a_replayed_record_and_a_lookup_table_earn_nothing_in_nbgrader(tmp_path):
     assignment = "activations"
+    # a course of its own: eve and lou must not join the shared course's cohort (the end-to-end
+    # and report tests count its students)
+    course = str(tmp_path / "course")
+    make_course(course)
+    nbgrader(course, "generate_assignment", assignment, "--force")
     cohort = tmp_path / "cohort"
     for student in ("ada", "ben"):
         (cohort / student).mkdir(parents=True)

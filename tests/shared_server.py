@@ -9,8 +9,8 @@ shared server or a JupyterHub; the instructor's course (the kit's source/ and
 nbgrader_config.py) in the instructor's home; a real nbgrader exchange (`c.Exchange.root`,
 mode 1777 as nbgrader's docs set it up); each student's ~/.jupyter/nbgrader_config.py names the
 course and the exchange (README puts the same lines in /etc/jupyter/, which a test must not
-touch). Commands run as
-those users (`runuser`) with the kit's Python (made runnable by them: `python_view`).
+touch), and the student's Jupyter settings switch nbgrader's instructor tools off (README: the
+students share the instructor's venv, so at the user level). Commands run as those users (`runuser`) with the kit's Python (made runnable by them: `python_view`).
 """
 import contextlib
 import json
@@ -29,6 +29,7 @@ import urllib.request
 import pytest
 
 from grader.instructor.demo import make_course
+from tests.helpers import STUDENT_DISABLED_LABEXTENSIONS, STUDENT_SERVER_CONFIG
 
 COURSE_ID = "dl-course"
 
@@ -146,6 +147,8 @@ class SharedServer:
 
     def _python(self, cmd):
         # `nbgrader ...` is run as `python -m nbgrader ...` with the course's interpreter.
+        if cmd and cmd[0] == "jupyter":   # `jupyter labextension ...`: the venv's, by its path
+            return [os.path.join(os.path.dirname(self.python), "jupyter"), *cmd[1:]]
         return [self.python, "-m", *cmd] if cmd and cmd[0] in ("nbgrader", "grader", "jupyterlab") else list(cmd)
 
 
@@ -188,7 +191,11 @@ def shared_server(course_config=""):
             with open(os.path.join(config_dir, "nbgrader_config.py"), "w") as f:
                 f.write(f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
                         f"c.Exchange.root = {server.exchange!r}\n")
+            with open(os.path.join(config_dir, "jupyter_server_config.json"), "w") as f:
+                json.dump(STUDENT_SERVER_CONFIG, f)
             subprocess.run(["chown", "-R", f"{user}:", config_dir], check=True)
+            # README: students see no instructor tools (formgrader, create assignment, course list).
+            server.run(user, "jupyter", "labextension", "disable", "--level=user", *STUDENT_DISABLED_LABEXTENSIONS)
         yield server
     finally:
         for user in made:

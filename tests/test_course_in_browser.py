@@ -22,11 +22,10 @@ The tests run in order, each continuing from the last. Screenshots go to artifac
 import os
 import re
 
-import nbformat
 import pytest
 
-from grader.grading.cells import nbgrader_meta
 from grader.instructor.demo import scores
+from grader.suites import cell_points
 from tests.browser import chromium, screenshot
 from tests.shared_server import shared_server
 from tests.test_student_lab import SOLUTIONS, cell, close_dialog, menu, type_solution, validate, wait_for_output
@@ -37,6 +36,7 @@ ASSIGNMENT = "activations"
 ADJUSTED = ("test_softmax", 5)   # the TA's manual score for this cell (the kit gives all 6)
 COMMENT = ("softmax", "Neat max shift; say in a comment why it cannot overflow.")
 VIEWPORT = {"width": 1280, "height": 900}
+FULL_MARKS = sum(cell_points(ASSIGNMENT).values())   # the suite's points
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +105,6 @@ def formgrader_button(page, button, success):
     dialog.get_by_role("button", name="OK").click()
     dialog.wait_for(state="detached")
     assert success in text, text[-4000:]
-
-
-def max_points():
-    nb = nbformat.read(os.path.join("release", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"), as_version=4)
-    return sum(nbgrader_meta(c).get("points", 0) for c in nb.cells)
 
 
 def reports(page):
@@ -190,7 +185,7 @@ def test_a_ta_collects_and_autogrades_with_formgraders_buttons(server, student, 
     screenshot(page, "course-formgrader-autograded")
     # The kit's pipeline ran (its reports are checked in formgrader below): full marks.
     graded = scores(server.course, ASSIGNMENT)[user]
-    assert sum(graded.values()) == max_points(), graded
+    assert sum(graded.values()) == FULL_MARKS, graded
     assert refused == []
 
 
@@ -278,8 +273,8 @@ def test_the_student_fetches_feedback_and_opens_it(server, student):
     body.get_by_text(COMMENT[1]).wait_for()
     text = body.inner_text()
     score = sum(scores(server.course, ASSIGNMENT)[user].values())
-    assert score == max_points() - 1   # the TA's adjustment
-    assert f"Score: {score:.1f} / {max_points():.1f}" in text, text[:500]
+    assert score == FULL_MARKS - 1   # the TA's adjustment
+    assert f"Score: {score:.1f} / {FULL_MARKS:.1f}" in text, text[:500]
     assert "BEGIN HIDDEN TESTS" not in text
     assert frame.locator("math").count() >= 20   # equations typeset, offline (feedback.py)
     screenshot(page, "course-student-feedback")

@@ -76,11 +76,9 @@ class SharedServer:
     def as_user(self, user, cmd):
         """The command line that runs `cmd` as `user`, with a clean environment and the kit's
         Python first on PATH."""
-        # Debian's PATH for users, after the course's venv. The instructor's also has /usr/sbin:
-        # today's grading sandbox runs `chroot` by name (the bubblewrap rewrite runs /usr/bin/bwrap).
-        sbin = ":/usr/sbin:/sbin" if user == self.instructor_name else ""
+        # Debian's PATH for users, after the course's venv (the grading sandbox's `bwrap` is in /usr/bin).
         env = {"HOME": self.home(user), "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-               "PATH": os.path.dirname(self.python) + ":/usr/local/bin:/usr/bin:/bin" + sbin}
+               "PATH": os.path.dirname(self.python) + ":/usr/local/bin:/usr/bin:/bin"}
         return [*self.view, "runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
                 *self._python(cmd)]
 

@@ -294,6 +294,9 @@ def test_formgraders_autograde_button_again_keeps_the_adjustment_and_comment(ser
     assert os.stat(autograded).st_mtime_ns != before, "formgrader's button did not regrade"
     # nbgrader keeps the TA's score and comment in the gradebook through a regrade; the TA sees it.
     submission.locator("td.score", has_text=f"{FULL_MARKS - 1:g} / {FULL_MARKS:g}").wait_for()
+    # ... and, as nbgrader does after any regrade (SaveAutoGrades), asks the TA to look at a cell
+    # scored by hand again: the submission needs manual grading.
+    submission.locator("td.status", has_text="needs manual grading").wait_for()
     screenshot(page, "course-formgrader-regraded")
     graded = scores(server.course, ASSIGNMENT)[user]
     assert graded[ADJUSTED[0]] == ADJUSTED[1]

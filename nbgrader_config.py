@@ -1,5 +1,5 @@
 """nbgrader configuration for the course. The kit's pipelines live in grader/grading/pipeline.py."""
-from grader.grading import intake, pipeline
+from grader.grading import formgrader, intake, pipeline
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -18,7 +18,8 @@ c.Autograde.pre_convert_hook = intake.Intake(max_file_bytes=50 * 2**20)
 c.Autograde.sanitize_preprocessors = pipeline.SANITIZE
 c.Autograde.autograde_preprocessors = pipeline.AUTOGRADE
 c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 60            # seconds per cell; grade() also limits each call to 2 s of CPU time
+c.Execute.timeout = 60            # wall-clock seconds per student cell; grade() also limits each call to 2 s of CPU time
+# c.ExecuteSurvivingDeath.graded_cell_timeout = 300   # wall-clock backstop for a graded test cell (CPU-limited inside)
 # Grading needs nothing from a kernel after its last cell: stop it at once instead of waiting
 # ~0.3 s for a polite exit (measured per notebook; bench/).
 c.Execute.shutdown_kernel = "immediate"
@@ -32,6 +33,10 @@ c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
 # read well offline: math pre-rendered (no MathJax from a CDN), report lines wrapped.
 c.GenerateFeedback.exporter_class = "grader.grading.feedback.FeedbackExporter"
 c.ClearHiddenTests.enforce_metadata = False
+
+# formgrader's pages typeset math with the MathJax this Jupyter server serves (the `grading`
+# extra's jupyter_server_mathjax), not one from a CDN (grader/grading/formgrader.py).
+c.HTMLExporter.extra_template_basedirs = formgrader.TEMPLATE_BASEDIRS
 
 # The student's kernel runs sandboxed (grader/grading/sandbox.py): it sees an empty course folder
 # except its own submission, and neither the reference bank nor torch/scipy.

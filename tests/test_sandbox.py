@@ -3,7 +3,6 @@ for real: what a sandboxed process sees, a sniffer graded by `python -m grader a
 2` beside other students, limits enforced by rlimits alone and by cgroups, and the one-line
 refusals (no bubblewrap; a kernel that would not import the kit). The escapes and the bombs
 graded by plain nbgrader are in tests/test_hostile.py (submissions in tests/hostile/)."""
-import glob
 import json
 import os
 import shutil
@@ -99,11 +98,32 @@ def run_notebook(tmp_path, cells, **limits):
         setattr(config.SandboxedKernelManager, name, value)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     ep = ExecuteSurvivingDeath(config=config, timeout=120, kernel_manager_class=sandbox.SandboxedKernelManager)
-    folders = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*")))
-    nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    left = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*"))) - folders
-    assert not left, "the kernel's private folder is deleted, even after it died"
+    # The kernel's private folder is made in a temporary folder of this test's own, so that kernels
+    # of other test runs on the machine cannot look like one left behind (a short path: it holds sockets).
+    private = tempfile.mkdtemp(prefix="t-")
+    saved, tempfile.tempdir = tempfile.tempdir, private
+    try:
+        nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    finally:
+        tempfile.tempdir = saved
+    assert not os.listdir(private), "the kernel's private folder is deleted, even after it died"
+    os.rmdir(private)
     return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
+
+
+@pytest.mark.slow
+def test_a_graded_test_cell_is_not_cut_off_by_the_cell_timeout_of_students_cells(tmp_path):
+    """nbclient's wall-clock `timeout` is for the student's cells; a graded test cell runs the
+    instructor's grade(), which limits the student's code by CPU time and ends itself, so it gets
+    `graded_cell_timeout`: a busy machine, slowing it in wall-clock time, cannot cost its points."""
+    from grader.grading.cells import CELL_TIMED_OUT
+    waits = "import time\ntime.sleep(4)\nprint('done')"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(waits), nbformat.v4.new_code_cell(waits)])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
+    ep = ExecuteSurvivingDeath(timeout=2, graded_cell_timeout=60, kernel_manager_class=sandbox.SandboxedKernelManager)
+    nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("text") for o in nb.cells[0].outputs] == ["done\n"]
+    assert CELL_TIMED_OUT in [o.get("ename") for o in nb.cells[1].outputs if o.output_type == "error"]
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # nbgrader runs `alembic` and `jupyter` from PATH: put the venv's scripts first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup system system-tests demo test test-fast release bank
+.PHONY: setup system system-tests demo test test-fast test-seeds release bank
 setup: $(VENV)/.installed
 
 # Debian packages: bubblewrap for the grading sandbox; chromium and postgresql for the tests.
@@ -32,6 +32,11 @@ test: setup system-tests
 # Chromium or venvs: those tests are marked slow): under 2 minutes.
 test-fast: setup system
 	$(PY) -m pytest -m "not slow"
+
+# The secret-seed sweep of tests/test_secret.py over 200 seeds (the full suite sweeps 50):
+# every correct style and catalogued mistake on each, ~32 min on two idle cores.
+test-seeds: setup
+	GRADER_TEST_SEEDS=200 $(PY) -m pytest tests/test_secret.py -k test_the_same_on_every_seed_of_the_full_suite
 
 # Maintainers: regenerate release/ from source/, and the torch reference bank.
 release: setup

@@ -82,18 +82,16 @@ def upcast(fn):
     return wrapper
 
 
-def correct_styles(assignment, every=True):
-    """{style: namespace}: the instructor's solution and the demo's correct students ada and ben,
-    and with `every`, every other correct implementation the tests know."""
+def correct_styles(assignment):
+    """{style: namespace}: the instructor's solution, torch itself, a float64-throughout style
+    and the demo's correct students (ada, ben, gus): every correct implementation the tests know."""
     from grader import reference
     solution = solution_namespace(assignment)
     names = ASSIGNMENTS[assignment]
-    styles = {"solution": solution}
-    if every:
-        styles.update({"torch itself": {n: getattr(reference, n) for n in names},
-                       "float64 throughout": dict(solution, **{n: upcast(solution[n]) for n in names
-                                                               if not is_stateful(n)})})
-    for student in ("ada", "ben", "gus") if every else ("ada", "ben"):
+    styles = {"solution": solution, "torch itself": {n: getattr(reference, n) for n in names},
+              "float64 throughout": dict(solution, **{n: upcast(solution[n]) for n in names
+                                                      if not is_stateful(n)})}
+    for student in ("ada", "ben", "gus"):
         if os.path.exists(os.path.join(COHORT, student, f"{assignment}.py")):
             styles[f"demo {student}"] = cohort_namespace(student, assignment)[0]
     return styles
@@ -141,7 +139,7 @@ def mistakes_played_once():
 
     def once(mistake, args, kwargs, part=""):
         try:
-            key = (mistake.api, mistake.name, call_key(mistake.api, args, kwargs, part))
+            key = (mistake, call_key(mistake.api, args, kwargs, part))
         except TypeError:   # an argument call_key cannot digest: play it every time
             return answer(mistake, args, kwargs, part)
         if key not in played:
@@ -155,9 +153,8 @@ def mistakes_played_once():
         Mistake.answer = answer
 
 
-def seed_problems(assignment, seed, every=True):
-    """Everything that breaks fairness or discrimination on one seed, as readable lines (the
-    fast tier leaves out the costlier correct styles and demo students: `every=False`)."""
+def seed_problems(assignment, seed):
+    """Everything that breaks fairness or discrimination on one seed, as readable lines."""
     inputs = Inputs.secret(secret_of(seed), f"student{seed}", assignment)
     ref = torch_references(assignment)   # live torch (the bank for fixed cases), shared by every student of this seed
     names = list(ASSIGNMENTS[assignment])
@@ -167,11 +164,11 @@ def seed_problems(assignment, seed, every=True):
         return Remembering(namespace, assignment, {n: other.get(n, f"{label} {n}") for n in names})
 
     with mistakes_played_once():
-        for style, namespace in correct_styles(assignment, every).items():
+        for style, namespace in correct_styles(assignment).items():
             for name, result in judge({n: student(namespace, style) for n in names}, ref, inputs=inputs).items():
                 if result.score != result.max_score or result.mistakes or result.problem:
                     problems.append(f"seed {seed}: {style} loses points on {name}:\n{result.report()}")
-        for who in PLAIN_COHORT if every else ():
+        for who in PLAIN_COHORT:
             if os.path.exists(os.path.join(COHORT, who, f"{assignment}.py")):
                 namespace, expected = cohort_namespace(who, assignment)
                 results = judge({n: student(namespace, who) for n in names}, ref, inputs=inputs)
@@ -196,19 +193,18 @@ def _sweep_worker():
 
 
 def _seed_job(job):
-    assignment, seed, every = job
-    return seed_problems(assignment, seed, every)
+    return seed_problems(*job)
 
 
 @pytest.fixture(scope="module")
 def sweep():
-    """sweep(assignment, seeds, every) -> every problem of those seeds, the seeds shared out
+    """sweep(assignment, seeds) -> every problem of those seeds, the seeds shared out
     among two worker processes (spawned: a fork of a process running torch may hang)."""
     import multiprocessing
     with concurrent.futures.ProcessPoolExecutor(SWEEP_WORKERS, multiprocessing.get_context("spawn"),
                                                 initializer=_sweep_worker) as pool:
-        def run(assignment, seeds, every=True):
-            jobs = [(assignment, seed, every) for seed in seeds]
+        def run(assignment, seeds):
+            jobs = [(assignment, seed) for seed in seeds]
             return [p for problems in pool.map(_seed_job, jobs) for p in problems]
         yield run
 

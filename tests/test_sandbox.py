@@ -15,7 +15,7 @@ import tempfile
 import nbformat
 import pytest
 
-from grader.grading import sandbox
+from grader.grading import sandbox, warm
 from grader.grading.limits import Limits, cgroups_available
 from grader.grading.pipeline import ExecuteSurvivingDeath
 from grader.instructor.cohort import build_submissions
@@ -102,6 +102,8 @@ def run_notebook(tmp_path, cells, **limits):
     folders = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*")))
     nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
     left = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*"))) - folders
+    if warm._sandbox is not None:   # a warm kernel's folders are in its sandbox's folder
+        left |= {e.path for folder in (warm._sandbox.kernels, warm._sandbox.work) for e in os.scandir(folder)}
     assert not left, "the kernel's private folder is deleted, even after it died"
     return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
 

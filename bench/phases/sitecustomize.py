@@ -68,10 +68,10 @@ def _cell_phase(self, cell, resources, index):
 
 
 def patch_nbclient(module):
-    client = module.NotebookClient
-    client.async_start_new_kernel = timed("kernel start", client.async_start_new_kernel)
-    client.async_start_new_kernel_client = timed("kernel start", client.async_start_new_kernel_client)
-    client._async_cleanup_kernel = timed("kernel stop", client._async_cleanup_kernel)
+    client = module.NotebookClient   # the synchronous wrappers are what nbconvert's Execute calls
+    client.start_new_kernel = timed("kernel start", client.start_new_kernel)
+    client.start_new_kernel_client = timed("kernel start", client.start_new_kernel_client)
+    client._cleanup_kernel = timed("kernel stop", client._cleanup_kernel)
 
 
 def patch_pipeline(module):

@@ -152,6 +152,11 @@ class Template:
                 os.kill(pid, request["signum"])
             except OSError:
                 pass
+        if request["signum"] == signal.SIGKILL:   # reap it now: the next poll says it ended
+            deadline = time.monotonic() + 2
+            while pid not in self.exited and time.monotonic() < deadline:
+                self.reap()
+                time.sleep(0.001)
         return {}
 
     def reap(self) -> None:

@@ -334,13 +334,13 @@ def report(out, modes, timings, checks, assignments, submissions, jobs):
               + f"{total:10.1f}{total / submissions:8.2f}" + ratio + target)
     print(f"\nwhere the kit's time goes (seconds per submission, summed over workers; kit modes)")
     names = PHASES[1:] + ("nbgrader and the rest",)
-    print(f"{'mode':18}{'start-up/cmd':>13}" + "".join(f"{n:>15}" for n in names))
+    print(f"{'mode':18}{'start-up/cmd':>13}" + "".join(f"{n:>{len(n) + 2}}" for n in names))
     for mode in modes:
         if mode == "floor":
             continue
         totals, commands = phase_totals(os.path.join(out, f"phases-{mode}.jsonl"))
         print(f"{label[mode]:18}{totals['start-up'] / max(commands, 1):13.2f}"
-              + "".join(f"{totals[n] / submissions:15.3f}" for n in names))
+              + "".join(f"{totals[n] / submissions:{len(n) + 2}.3f}" for n in names))
     print("\ncorrectness (gradebook)")
     problems = []
     for mode in modes:

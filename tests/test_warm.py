@@ -159,12 +159,15 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
 
 def test_warm_kernels_give_the_scores_and_outputs_of_cold_kernels(graded, tmp_path):
     """The demo cohort graded with `warm = False` (a new sandbox and Python per kernel) gets
-    what the `graded` course (warm, the default) got, cell by cell."""
-    root = ungraded_copy(graded, tmp_path / "course", "activations")
+    what the `graded` course (warm, the default) got, cell by cell. But for hal, whose endless
+    loops make its softmax score depend on the machine's load either way (each looping call
+    takes its 2 s of CPU; on a busy machine the cell's wall-clock limit can end it first)."""
+    students = sorted(set(scores(graded, "activations")) - {"hal"})
+    root = ungraded_copy(graded, tmp_path / "course", "activations", keep=students)
     with open(os.path.join(root, "nbgrader_config.py"), "a") as f:
         f.write("\nc.SandboxedKernelManager.warm = False\n")
     nbgrader(root, "autograde", "activations")
-    assert scores(root, "activations") == scores(graded, "activations")
-    for student in scores(graded, "activations"):
+    assert scores(root, "activations") == {s: scores(graded, "activations")[s] for s in students}
+    for student in students:
         assert cell_outputs_text(root, "activations", student) == cell_outputs_text(graded, "activations", student)
     shutil.rmtree(root)

@@ -8,7 +8,9 @@ builtins; plants an IPython start-up file and a matplotlibrc in /tmp (both would
 kernel if they survived), files in its own folder and a System V message queue; starts a
 background thread; and double-forks a process that outlives its kernel to kill every process
 started after it (the next student's kernel) and plant the files again. The next student, a
-right solution with a probe cell at the end, must keep full marks and see none of it.
+right solution with a probe cell at the end, must keep full marks and see none of it. A
+student who kills the template keeps its points too, and the student after it is graded by a
+new one.
 """
 import json
 import os
@@ -102,12 +104,25 @@ print("PROBE " + json.dumps({
 '''
 
 
+# Kills the template it was forked from (same user: it may), leaving a process behind.
+KILLER = r'''
+import os, signal, time
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(3600)
+os.kill(os.getppid(), signal.SIGKILL)
+time.sleep(0.5)
+print("KILLED", os.getppid())
+'''
+
+
 def cohort(folder):
-    """w1_right and w3_probe: ada's right solutions (the probe with its cell at the end);
-    w2_attacker between them."""
+    """Right solutions (ada's), in this order: w1_right; w2_attacker, then w3_probe (with a
+    probe cell at the end); w4_killer, which kills the template, then w5_right."""
     with open(os.path.join(COHORT, "ada", "activations.py")) as f:
         right = f.read()
-    for student, extra in (("w1_right", ""), ("w2_attacker", ATTACK), ("w3_probe", PROBE)):
+    for student, extra in (("w1_right", ""), ("w2_attacker", ATTACK), ("w3_probe", PROBE), ("w4_killer", KILLER),
+                           ("w5_right", "")):
         os.makedirs(os.path.join(folder, student))
         setting = f"\nEXTRA_CELLS = [('code', {extra!r})]\n" if extra else ""
         with open(os.path.join(folder, student, "activations.py"), "w") as f:
@@ -136,7 +151,7 @@ def warm_graded(graded, tmp_path_factory):
 
 def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_next_student(warm_graded):
     root, students, proc = warm_graded
-    assert students == ["w1_right", "w2_attacker", "w3_probe"]
+    assert students == ["w1_right", "w2_attacker", "w3_probe", "w4_killer", "w5_right"]
     assert proc.returncode == 0, proc.stderr[-3000:]
     order = [proc.stderr.find(f"Creating/updating student with ID '{s}'") for s in students]
     assert -1 not in order and order == sorted(order), "graded in this order, by one process"
@@ -154,7 +169,8 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
     assert not seen["poison"] and not seen["matplotlibrc"] and "left-behind.txt" not in seen["tmp"], seen
     assert seen["folder"] == ["activations.ipynb"], seen
     assert seen["queues"] == 0 and seen["others"] == [], seen
-    assert "warm template" not in proc.stderr, "one template graded all three"
+    # A student who kills its template keeps its points; the next one gets a new template.
+    assert "KILLED" in probe_output(root, "w4_killer")
 
 
 def test_warm_kernels_give_the_scores_and_outputs_of_cold_kernels(graded, tmp_path):

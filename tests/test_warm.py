@@ -118,11 +118,11 @@ print("KILLED", os.getppid())
 
 def cohort(folder):
     """Right solutions (ada's), in this order: w1_right; w2_attacker, then w3_probe (with a
-    probe cell at the end); w4_killer, which kills the template, then w5_right."""
+    probe cell at the end); w4_killer, which kills the template, then w5_probe."""
     with open(os.path.join(COHORT, "ada", "activations.py")) as f:
         right = f.read()
     for student, extra in (("w1_right", ""), ("w2_attacker", ATTACK), ("w3_probe", PROBE), ("w4_killer", KILLER),
-                           ("w5_right", "")):
+                           ("w5_probe", PROBE)):
         os.makedirs(os.path.join(folder, student))
         setting = f"\nEXTRA_CELLS = [('code', {extra!r})]\n" if extra else ""
         with open(os.path.join(folder, student, "activations.py"), "w") as f:
@@ -151,7 +151,7 @@ def warm_graded(graded, tmp_path_factory):
 
 def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_next_student(warm_graded):
     root, students, proc = warm_graded
-    assert students == ["w1_right", "w2_attacker", "w3_probe", "w4_killer", "w5_right"]
+    assert students == ["w1_right", "w2_attacker", "w3_probe", "w4_killer", "w5_probe"]
     assert proc.returncode == 0, proc.stderr[-3000:]
     order = [proc.stderr.find(f"Creating/updating student with ID '{s}'") for s in students]
     assert -1 not in order and order == sorted(order), "graded in this order, by one process"
@@ -162,15 +162,26 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
     # The attacks were live in the attacker's kernel ...
     assert "ATTACK True True True True" in probe_output(root, "w2_attacker"), probe_output(root, "w2_attacker")
     # ... and the next kernel forked from the same template saw none of them.
-    line = next(li for li in probe_output(root, "w3_probe").splitlines() if li.startswith("PROBE "))
-    seen = json.loads(line[len("PROBE "):])
+    seen = probed(root, "w3_probe")
     assert seen["exp_type"] == "ufunc" and seen["abs_is_builtin"] and seen["plot"], seen
     assert seen["linewidth"] == 1.5, seen
     assert not seen["poison"] and not seen["matplotlibrc"] and "left-behind.txt" not in seen["tmp"], seen
     assert seen["folder"] == ["activations.ipynb"], seen
     assert seen["queues"] == 0 and seen["others"] == [], seen
-    # A student who kills its template keeps its points; the next one gets a new template.
-    assert "KILLED" in probe_output(root, "w4_killer")
+    # A student who kills its template keeps its points (above); the next one is graded in a
+    # new sandbox, where nothing of the killer (its sleeping process) is left.
+    after = probed(root, "w5_probe")
+    assert after["others"] == [] and after["exp_type"] == "ufunc", after
+    assert sandbox_folder(after) != sandbox_folder(seen), (after["tmp"], seen["tmp"])
+
+
+def probed(root, student):
+    line = next(li for li in probe_output(root, student).splitlines() if li.startswith("PROBE "))
+    return json.loads(line[len("PROBE "):])
+
+
+def sandbox_folder(seen):
+    return [name for name in seen["tmp"] if name.startswith("grader-warm-")]
 
 
 def test_warm_kernels_give_the_scores_and_outputs_of_cold_kernels(graded, tmp_path):

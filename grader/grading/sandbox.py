@@ -30,6 +30,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -345,24 +346,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         if cwd and os.path.isdir(cwd):
             shutil.copytree(cwd, sandbox.work, symlinks=True, dirs_exist_ok=True)
         per_namespace = linux_version() >= (5, 14)   # see format_kernel_cmd
-        import resource
         pid = sandbox.request(
             "start", connection_file=self.connection_file, cwd=sandbox.work, log=os.path.join(self._folder, "kernel.log"),
             env=kernel_env(self._environment()), processes=self.process_limit if per_namespace else None,
             rlimits=[r for r in self.limits.rlimits() if r[0] != resource.RLIMIT_NPROC])["pid"]
         if self._cgroup is not None and self._cgroup.enforced:
             host = sandbox.host_pid(pid)
-            if host is None:
-                sandbox.close()
-                raise warm.TemplateError("the warm kernel could not be found to join its cgroups")
-            self._cgroup.add(host)
+            if host is None:   # no /proc/PID/task/TID/children: as where cgroups cannot be made
+                self.log.warning("The warm kernel's host PID is unknown: it runs with rlimits only")
+            else:
+                self._cgroup.add(host)
         sandbox.request("go", pid=pid)
         return warm.ForkedKernel(sandbox, pid)
 
     def _confine(self) -> None:
         """Between fork and exec of the process that becomes bwrap: join the cgroups and set
         the rlimits, which the kernel and all it starts inherit."""
-        import resource
         if self._cgroup is not None:
             self._cgroup.join()
         for which, soft, hard in self.limits.rlimits():

@@ -30,7 +30,6 @@ import atexit
 import glob
 import json
 import os
-from queue import Empty
 import select
 import shutil
 import signal
@@ -39,6 +38,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.provisioning import LocalProvisioner

@@ -1,5 +1,5 @@
 """nbgrader configuration for the course. The kit's pipelines live in grader/grading/pipeline.py."""
-from grader.grading import intake, pipeline
+from grader.grading import formgrader, intake, pipeline
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
@@ -32,6 +32,10 @@ c.GenerateFeedback.preprocessors = pipeline.FEEDBACK
 # read well offline: math pre-rendered (no MathJax from a CDN), report lines wrapped.
 c.GenerateFeedback.exporter_class = "grader.grading.feedback.FeedbackExporter"
 c.ClearHiddenTests.enforce_metadata = False
+
+# formgrader's pages typeset math with the MathJax this Jupyter server serves (the `grading`
+# extra's jupyter_server_mathjax), not one from a CDN (grader/grading/formgrader.py).
+c.HTMLExporter.extra_template_basedirs = formgrader.TEMPLATE_BASEDIRS
 
 # The student's kernel runs sandboxed (grader/grading/sandbox.py): it sees an empty course folder
 # except its own submission, and neither the reference bank nor torch/scipy.

@@ -13,6 +13,17 @@ from grader.instructor.notebook import solution_code
 COHORT = os.path.join(REPO, "demo", "cohort")          # the demo students
 HOSTILE = os.path.join(REPO, "tests", "hostile")       # the hostile and broken submissions
 
+# README's student set-up: nbgrader's instructor tools (Create Assignment, Formgrader, Course
+# List) off; the Assignment List and Validate stay. `jupyter server extension disable --user`
+# refuses extensions enabled at another level (and exits 0), so the server's part is the file
+# README's `--sys-prefix` commands amount to, at the user level.
+STUDENT_DISABLED_LABEXTENSIONS = ["@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:formgrader",
+                                  "@jupyter/nbgrader:course-list"]
+STUDENT_DISABLED_SERVER_EXTENSIONS = ["nbgrader.server_extensions.formgrader",
+                                      "nbgrader.server_extensions.course_list"]
+STUDENT_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": dict.fromkeys(STUDENT_DISABLED_SERVER_EXTENSIONS,
+                                                                             False)}}
+
 
 def source_notebook(assignment):
     return nbformat.read(os.path.join(REPO, "source", assignment, f"{assignment}.ipynb"), as_version=4)

@@ -9,8 +9,8 @@ shared server or a JupyterHub; the instructor's course (the kit's source/ and
 nbgrader_config.py) in the instructor's home; a real nbgrader exchange (`c.Exchange.root`,
 mode 1777 as nbgrader's docs set it up); each student's ~/.jupyter/nbgrader_config.py names the
 course and the exchange (README puts the same lines in /etc/jupyter/, which a test must not
-touch). Commands run as
-those users (`runuser`) with the kit's Python (made runnable by them: `python_view`).
+touch), and the student's Jupyter settings switch nbgrader's instructor tools off (README: the
+students share the instructor's venv, so at the user level). Commands run as those users (`runuser`) with the kit's Python (made runnable by them: `python_view`).
 """
 import contextlib
 import json
@@ -29,6 +29,7 @@ import urllib.request
 import pytest
 
 from grader.instructor.demo import make_course
+from tests.helpers import STUDENT_DISABLED_LABEXTENSIONS, STUDENT_SERVER_CONFIG
 
 COURSE_ID = "dl-course"
 
@@ -75,11 +76,9 @@ class SharedServer:
     def as_user(self, user, cmd):
         """The command line that runs `cmd` as `user`, with a clean environment and the kit's
         Python first on PATH."""
-        # Debian's PATH for users, after the course's venv. The instructor's also has /usr/sbin:
-        # today's grading sandbox runs `chroot` by name (the bubblewrap rewrite runs /usr/bin/bwrap).
-        sbin = ":/usr/sbin:/sbin" if user == self.instructor_name else ""
+        # Debian's PATH for users, after the course's venv (the grading sandbox's `bwrap` is in /usr/bin).
         env = {"HOME": self.home(user), "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-               "PATH": os.path.dirname(self.python) + ":/usr/local/bin:/usr/bin:/bin" + sbin}
+               "PATH": os.path.dirname(self.python) + ":/usr/local/bin:/usr/bin:/bin"}
         return [*self.view, "runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
                 *self._python(cmd)]
 
@@ -146,6 +145,8 @@ class SharedServer:
 
     def _python(self, cmd):
         # `nbgrader ...` is run as `python -m nbgrader ...` with the course's interpreter.
+        if cmd and cmd[0] == "jupyter":   # `jupyter labextension ...`: the venv's, by its path
+            return [os.path.join(os.path.dirname(self.python), "jupyter"), *cmd[1:]]
         return [self.python, "-m", *cmd] if cmd and cmd[0] in ("nbgrader", "grader", "jupyterlab") else list(cmd)
 
 
@@ -188,7 +189,11 @@ def shared_server(course_config=""):
             with open(os.path.join(config_dir, "nbgrader_config.py"), "w") as f:
                 f.write(f"c = get_config()\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
                         f"c.Exchange.root = {server.exchange!r}\n")
+            with open(os.path.join(config_dir, "jupyter_server_config.json"), "w") as f:
+                json.dump(STUDENT_SERVER_CONFIG, f)
             subprocess.run(["chown", "-R", f"{user}:", config_dir], check=True)
+            # README: students see no instructor tools (formgrader, create assignment, course list).
+            server.run(user, "jupyter", "labextension", "disable", "--level=user", *STUDENT_DISABLED_LABEXTENSIONS)
         yield server
     finally:
         for user in made:

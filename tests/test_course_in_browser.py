@@ -2,14 +2,19 @@
 users (tests/shared_server.py): each person's own JupyterLab on 127.0.0.1 with a token, as a
 JupyterHub would start it.
 
-- A student opens JupyterLab's Assignment List, fetches the assignment, types solutions, runs
+- A student's JupyterLab shows the student's part of nbgrader only (no Formgrader, Create
+  Assignment or Course List: README's set-up).
+- The student opens JupyterLab's Assignment List, fetches the assignment, types solutions, runs
   the self-checks, validates and submits.
-- The instructor collects and autogrades with the kit (`python -m grader autograde`: nbgrader
-  gives no button for the kit's parallel front end).
-- A TA opens nbgrader's formgrader, finds the autograded submission, reads the kit's report in
-  each graded cell, lowers one cell's score by hand and comments on the solution; a regrade
-  (`autograde --force`) keeps both.
-- Feedback is generated and released; the student fetches it in the Assignment List and opens it.
+- A TA, in nbgrader's formgrader with no network beyond the TA's own server, collects with
+  formgrader's Collect button and autogrades with its per-submission button (nbgrader's API with
+  the course's nbgrader_config.py: the kit's pipeline and sandbox), reads the kit's report in each
+  graded cell with the notebook's math typeset (MathJax from the TA's server), lowers one cell's
+  score by hand and comments on the solution.
+- A regrade with the kit's own command line (`python -m grader autograde --force`) keeps both, and
+  formgrader then shows the same reports as after its own button.
+- The TA generates and releases feedback with formgrader's buttons; the student fetches it in
+  the Assignment List and opens it.
 
 The tests run in order, each continuing from the last. Screenshots go to artifacts/course-*.png.
 ~3 min on a busy 2-core machine.
@@ -20,6 +25,7 @@ import re
 import pytest
 
 from grader.instructor.demo import scores
+from grader.suites import cell_points
 from tests.browser import chromium, screenshot
 from tests.shared_server import shared_server
 from tests.test_student_lab import SOLUTIONS, cell, close_dialog, menu, type_solution, validate, wait_for_output
@@ -30,6 +36,7 @@ ASSIGNMENT = "activations"
 ADJUSTED = ("test_softmax", 5)   # the TA's manual score for this cell (the kit gives all 6)
 COMMENT = ("softmax", "Neat max shift; say in a comment why it cannot overflow.")
 VIEWPORT = {"width": 1280, "height": 900}
+FULL_MARKS = sum(cell_points(ASSIGNMENT).values())   # the suite's points
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +68,50 @@ def student(server, browser):
 
 @pytest.fixture(scope="module")
 def formgrader(server, browser):
-    """The instructor's (a TA's) JupyterLab in the course folder; the page opens its formgrader."""
+    """The instructor's (a TA's) JupyterLab in the course folder; the page opens its formgrader
+    and reaches nothing but that server: yields (page, server's URL, refused requests)."""
     with server.lab(server.instructor_name, cwd=server.course) as (url, token):
         page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(60_000)
+        refused = only_from(page, url)
         page.goto(f"{url}/formgrader?token={token}")
-        yield page, url
+        yield page, url, refused
         page.close()
+
+
+def only_from(page, url):
+    """Refuse every request from `page` that is not for `url`'s server (no CDN, no network):
+    returns the list of refused URLs."""
+    refused = []
+
+    def route(r):
+        if r.request.url.startswith(url + "/"):
+            r.continue_()
+        else:
+            refused.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return refused
+
+
+def formgrader_button(page, button, success):
+    """Press one of formgrader's action buttons (a link in a table cell), wait for the dialog
+    with its result and close it; fails with nbgrader's log if it was not `success`."""
+    button.click()
+    dialog = page.locator("#success-modal, #error-modal")
+    dialog.wait_for(timeout=300_000)
+    text = dialog.inner_text()
+    dialog.get_by_role("button", name="OK").click()
+    dialog.wait_for(state="detached")
+    assert success in text, text[-4000:]
+
+
+def reports(page):
+    """{grade id: the kit's report} under each graded cell of formgrader's submission page."""
+    return {grade_id: page.locator(".cell", has=page.locator(f"input.score#{grade_id}")).locator(
+                ".output").inner_text()
+            for grade_id in page.locator("input.score").evaluate_all("els => els.map(e => e.id)")}
 
 
 def comments(root, student):
@@ -81,6 +125,17 @@ def comments(root, student):
 def assignment_list(page):
     menu(page, "Nbgrader", "Assignment List")
     page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for()
+
+
+def test_a_student_sees_no_instructor_tools(server, student):
+    page, _ = student
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    items = page.locator(".lm-Menu-content .lm-Menu-item:visible .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert items == ["Assignment List"], "a student sees neither Formgrader nor Course List"
+    assert page.get_by_text("Create Assignment").count() == 0
+    # formgrader's server extension is off too (the request carries the student's login cookie).
+    assert page.request.get(page.url.split("/lab")[0] + "/formgrader").status == 404
 
 
 def test_a_student_fetches_works_validates_and_submits(server, student):
@@ -116,16 +171,26 @@ def test_a_student_fetches_works_validates_and_submits(server, student):
     assert [d.split("+")[0] for d in os.listdir(inbound)] == [user]
 
 
-def test_the_instructor_collects_and_autogrades_with_the_kit(server, student):
+def test_a_ta_collects_and_autogrades_with_formgraders_buttons(server, student, formgrader):
+    page, url, refused = formgrader
     user = student[1]
-    server.instructor("nbgrader", "collect", ASSIGNMENT)
-    proc = server.instructor("grader", "autograde", ASSIGNMENT, "--jobs", "1")
-    assert f"{ASSIGNMENT}: 1 graded" in proc.stdout
-    assert scores(server.course, ASSIGNMENT)[user][ADJUSTED[0]] == 6
+    page.get_by_role("link", name="Manage Assignments").click()
+    row = page.locator("#main-table tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+    formgrader_button(page, row.locator("td.collect a"), f"Successfully collected submissions of '{ASSIGNMENT}'")
+    row.locator("td.num-submissions a", has_text="1").click()
+    submission = page.locator("tr", has=page.locator("td.student-id", has_text=user))
+    formgrader_button(page, submission.locator("td.autograde a"),
+                      f"Successfully autograded '{ASSIGNMENT}' for student '{user}'")
+    submission.locator("td.status", has_text="graded").wait_for()
+    screenshot(page, "course-formgrader-autograded")
+    # The kit's pipeline ran (its reports are checked in formgrader below): full marks.
+    graded = scores(server.course, ASSIGNMENT)[user]
+    assert sum(graded.values()) == FULL_MARKS, graded
+    assert refused == []
 
 
 def test_a_ta_reads_the_kits_report_in_formgrader_and_adjusts_a_score(server, student, formgrader):
-    page, url = formgrader
+    page, url, refused = formgrader
     user = student[1]
     page.get_by_role("link", name="Manual Grading").click()
     page.get_by_role("link", name=ASSIGNMENT).first.click()
@@ -135,6 +200,15 @@ def test_a_ta_reads_the_kits_report_in_formgrader_and_adjusts_a_score(server, st
     for name in SOLUTIONS:
         report = page.locator(".cell", has=page.locator(f"input.score#test_{name}"))
         assert re.search(rf"^{name}: (\d+) / \1 points$", report.inner_text(), re.M), name
+    FORMGRADER_REPORTS.update(reports(page))
+
+    # The notebook's math, typeset offline by the MathJax the TA's own server serves
+    # (grader/grading/formgrader.py); formgrade.js marks the end of MathJax's start-up.
+    page.wait_for_function("() => window.MathJax && MathJax.loaded === true")
+    assert page.locator(".MathJax").count() >= 20
+    assert page.locator(".MathJax_Error, .MathJax_Preview:visible").count() == 0
+    assert "Math Processing Error" not in page.locator("body").inner_text()
+    assert refused == [], "formgrader asked for something beyond the TA's server"
 
     grade_id, points = ADJUSTED
     with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"):
@@ -150,8 +224,11 @@ def test_a_ta_reads_the_kits_report_in_formgrader_and_adjusts_a_score(server, st
     assert comments(server.course, user) == {solution: comment}
 
 
-def test_the_adjustment_and_comment_survive_a_regrade(server, student, formgrader):
-    page, _ = formgrader
+FORMGRADER_REPORTS = {}   # the reports after formgrader's autograde button, for the regrade below
+
+
+def test_a_command_line_regrade_keeps_the_adjustment_and_shows_the_same_reports(server, student, formgrader):
+    page, _, _ = formgrader
     user = student[1]
     server.instructor("grader", "autograde", ASSIGNMENT, "--force", "--jobs", "1")
     assert scores(server.course, ASSIGNMENT)[user][ADJUSTED[0]] == ADJUSTED[1]
@@ -162,12 +239,29 @@ def test_the_adjustment_and_comment_survive_a_regrade(server, student, formgrade
     page.wait_for_function("([id, value]) => document.getElementById(id).value === value",
                            arg=[f"{COMMENT[0]}-comment", COMMENT[1]])
     assert page.locator(f"input.score#{ADJUSTED[0]}").input_value() == str(ADJUSTED[1])
+    # formgrader's button and the kit's command line grade alike: the same report in every cell.
+    assert len(FORMGRADER_REPORTS) == len(SOLUTIONS)
+    assert reports(page) == FORMGRADER_REPORTS
+
+
+def test_a_ta_generates_and_releases_feedback_with_formgraders_buttons(server, student, formgrader):
+    page, url, refused = formgrader
+    user = student[1]
+    page.goto(f"{url}/formgrader/manage_assignments")   # (the submission page has no menu)
+    row = page.locator("#main-table tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+    formgrader_button(page, row.locator("td.generate-feedback a"),
+                      f"Successfully generated feedback of '{ASSIGNMENT}'")
+    formgrader_button(page, row.locator("td.release-feedback a"),
+                      f"Successfully released feedback of '{ASSIGNMENT}'")
+    # The kit's feedback exporter wrote it (nbgrader_config.py): math as MathML, no script.
+    with open(os.path.join(server.course, "feedback", user, ASSIGNMENT, f"{ASSIGNMENT}.html")) as f:
+        page_html = f.read()
+    assert "<math" in page_html and "<script" not in page_html
+    assert refused == []
 
 
 def test_the_student_fetches_feedback_and_opens_it(server, student):
-    page, _ = student
-    server.instructor("nbgrader", "generate_feedback", ASSIGNMENT)
-    server.instructor("nbgrader", "release_feedback", ASSIGNMENT)
+    page, user = student
     page.get_by_role("tab", name="Assignments").click()
     page.locator("#refresh_assignments_list").click()
     submitted = page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
@@ -178,7 +272,9 @@ def test_the_student_fetches_feedback_and_opens_it(server, student):
     body = frame.locator("body")
     body.get_by_text(COMMENT[1]).wait_for()
     text = body.inner_text()
-    assert "Score: 20.0 / 21.0" in text, text[:500]
+    score = sum(scores(server.course, ASSIGNMENT)[user].values())
+    assert score == FULL_MARKS - 1   # the TA's adjustment
+    assert f"Score: {score:.1f} / {FULL_MARKS:.1f}" in text, text[:500]
     assert "BEGIN HIDDEN TESTS" not in text
     assert frame.locator("math").count() >= 20   # equations typeset, offline (feedback.py)
     screenshot(page, "course-student-feedback")

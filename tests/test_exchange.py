@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from grader.instructor.demo import REPO
+from grader.suites import cell_points
 from tests.shared_server import COURSE_ID, shared_server, user_exists
 
 pytestmark = pytest.mark.slow
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 ASSIGNMENT = "activations"
 # Student 0 writes ada's code (all right), student 1 eli's (named mistakes).
 COHORT_CODE = [os.path.join(REPO, "demo", "cohort", name, f"{ASSIGNMENT}.py") for name in ("ada", "eli")]
-FULL_MARKS = 21.0
+FULL_MARKS = sum(cell_points("activations").values())   # the suite's points
 
 # Run by a student in their home: their fetched notebook, with their code in the solution cells.
 WORK = textwrap.dedent("""\

@@ -9,7 +9,9 @@ import shutil
 import nbformat
 import pytest
 
-from grader.grading.feedback import FeedbackExporter, tex_to_mathml
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from grader.grading.feedback import FeedbackExporter, SafeOutputs, tex_to_mathml
 from grader.instructor.cohort import build_submissions
 from grader.instructor.demo import REPO, make_course, nbgrader
 from tests.browser import block_network, chromium_page, file_url, screenshot
@@ -47,6 +49,24 @@ def test_every_equation_in_the_course_notebooks_becomes_mathml():
                 html = markdown(cell.source)
                 assert 'class="tex"' not in html, (path, cell.source[:200])
                 assert "$" not in html.replace("<code>$", ""), (path, cell.source[:200])
+
+
+def test_latex_outputs_become_mathml_like_markdown():
+    """`text/latex` outputs (IPython's Latex, sympy) are typeset too, through nbgrader's own order:
+    the kit's exporter first, then the feedback pipeline's SafeOutputs (registered after it)."""
+    outputs = [new_output("execute_result", execution_count=1,
+                          data={"text/latex": r"$$\frac{e^{x_i}}{\sum_j e^{x_j}}$$", "text/plain": "<Latex>"}),
+               new_output("display_data", data={"text/latex": r"\begin{equation}a^2\end{equation}"}),
+               new_output("display_data", data={"text/latex": r"$\text{<script>alert(1)</script>}$"}),
+               new_output("display_data", data={"text/latex": r"$x$", "text/html": "<b>as html</b>"})]
+    exporter = FeedbackExporter()
+    exporter.register_preprocessor(SafeOutputs(), enabled=True)
+    html, _ = exporter.from_notebook_node(new_notebook(cells=[new_code_cell("x", outputs=outputs)]))
+    body = html[html.index("<body"):]
+    assert body.count("<math") == 3 and "<mfrac>" in body and "<msup><mi>a</mi><mn>2</mn></msup>" in body
+    assert "\\frac" not in body and "\\begin" not in body and "$" not in body
+    assert "<script" not in body and "&lt;script&gt;" in body
+    assert "<b>as html</b>" in body   # HTML still comes first, as nbconvert ranks it
 
 
 # --- the page, in a browser ----------------------------------------------------------------

@@ -20,10 +20,11 @@ from grader.grading.sanitize import NOTES_TITLE
 from grader.instructor.autograde import fingerprint
 from grader.instructor.cohort import student_notebook
 from grader.instructor.demo import nbgrader, scores
+from grader.suites import cell_points
 from tests.helpers import COHORT
 
 A = "activations"
-FULL = {"test_sigmoid": 5.0, "test_sigmoid_grad": 4.0, "test_softmax": 6.0, "test_log_softmax": 6.0}
+FULL = {f"test_{name}": points for name, points in cell_points(A).items()}   # every cell full
 ZERO = dict.fromkeys(FULL, 0.0)
 CAP = 10 * 2 ** 20            # the test course's file size limit (the default is 50 MB)
 # What must never reach a student's autograded folder or feedback from outside it (the

@@ -3,7 +3,6 @@ for real: what a sandboxed process sees, a sniffer graded by `python -m grader a
 2` beside other students, limits enforced by rlimits alone and by cgroups, and the one-line
 refusals (no bubblewrap; a kernel that would not import the kit). The escapes and the bombs
 graded by plain nbgrader are in tests/test_hostile.py (submissions in tests/hostile/)."""
-import glob
 import json
 import os
 import shutil
@@ -99,13 +98,22 @@ def run_notebook(tmp_path, cells, **limits):
         setattr(config.SandboxedKernelManager, name, value)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     ep = ExecuteSurvivingDeath(config=config, timeout=120, kernel_manager_class=sandbox.SandboxedKernelManager)
-    folders = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*")))
-    nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    if limits.get("warm", True):   # a warm kernel's folders are in its sandbox's folder
-        left = {e.path for folder in (warm._sandbox.kernels, warm._sandbox.work) for e in os.scandir(folder)}
-    else:   # (other graders on this machine make such folders too: true only on a quiet machine)
-        left = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-kernel-*"))) - folders
-    assert not left, "the kernel's private folder is deleted, even after it died"
+    if limits.get("warm", True):
+        nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        # A warm kernel's folders are in its sandbox's folder (which stays, for the next kernel).
+        left = [e.path for folder in (warm._sandbox.kernels, warm._sandbox.work) for e in os.scandir(folder)]
+        assert not left, "the kernel's private folder is deleted, even after it died"
+        return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
+    # The kernel's private folder is made in a temporary folder of this test's own, so that kernels
+    # of other test runs on the machine cannot look like one left behind (a short path: it holds sockets).
+    private = tempfile.mkdtemp(prefix="t-")
+    saved, tempfile.tempdir = tempfile.tempdir, private
+    try:
+        nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    finally:
+        tempfile.tempdir = saved
+    assert not os.listdir(private), "the kernel's private folder is deleted, even after it died"
+    os.rmdir(private)
     return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
 
 

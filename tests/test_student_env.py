@@ -23,6 +23,7 @@ from packaging.requirements import Requirement
 from grader.instructor import student_wheel
 from grader.instructor.cohort import student_notebook
 from grader.instructor.demo import REPO
+from grader.suites import cell_points
 from tests.browser import artifact
 
 REQUIREMENTS = os.path.join(REPO, "requirements-student.txt")
@@ -123,12 +124,12 @@ def test_release_notebook_checks_pass_without_torch(student_python, tmp_path):
     grader_file = next(line for line in lines if line.startswith("grader:"))
     assert str(student_python.parent.parent) in grader_file, "grader must come from the wheel"
     outcomes = cell_outcomes(lines)
-    assert set(outcomes) == {"test_sigmoid", "test_sigmoid_grad", "test_softmax", "test_log_softmax"}
+    assert set(outcomes) == {f"test_{name}" for name in cell_points("activations")}
     for grade_id, (seconds, ended) in outcomes.items():
         assert ended == "ok", (grade_id, ended)
         assert seconds < 1.0, f"{grade_id}: the public check took {seconds:.2f} s"
     passed = [line for line in lines if "public self-check passed" in line]
-    assert len(passed) == 4, lines
+    assert len(passed) == len(outcomes), lines
     with open(artifact("public-check-seconds-student-env.json"), "w") as f:
         json.dump({k: seconds for k, (seconds, _) in outcomes.items()}, f, indent=1)
 
@@ -138,7 +139,9 @@ def test_release_notebook_check_fails_readably_without_torch(student_python, tmp
     lines = run_release_notebook(student_python, tmp_path, "dee")   # softmax over axis 0
     outcomes = cell_outcomes(lines)
     assert outcomes["test_softmax"][1] == "CheckFailed: softmax: the public self-check failed"
-    assert [o[1] for k, o in outcomes.items() if k != "test_softmax"] == ["ok"] * 3
+    assert [outcomes[k][1] for k in ("test_sigmoid", "test_sigmoid_grad", "test_log_softmax")] == ["ok"] * 3
+    for grade_id, (_, ended) in outcomes.items():   # dee's other mistakes fail as readably (or pass)
+        assert ended in ("ok", f"CheckFailed: {grade_id[5:]}: the public self-check failed"), (grade_id, ended)
     assert any(line.startswith("Likely mistake: normalised over axis 0") for line in lines), lines
     assert "internal grader error" not in "\n".join(lines)
 

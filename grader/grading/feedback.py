@@ -18,6 +18,8 @@ outside and runs no script:
 - math in markdown is rendered to MathML when the page is written, by latex2mathml (pure Python;
   browsers draw MathML natively); its elements are on the sanitizer's allow-list (layout
   attributes only: no href, no style);
+- LaTeX outputs (`text/latex`: IPython's `Latex`, sympy) take the same path: `LatexOutputs` hands
+  each to the markdown renderer, so it is MathML too, not TeX source;
 - the template slot where nbgrader loads MathJax (`mathjax()`) carries the page's own styles
   instead (grader/grading/templates/mathjax.html.j2): each graded cell's report wraps its long
   lines instead of scrolling sideways.
@@ -29,6 +31,7 @@ import re
 
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+from nbconvert.preprocessors import Preprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from traitlets import Instance, default
 
@@ -131,6 +134,21 @@ class SafeMarkdown(SafeOutputs):
         return {**ATTRIBUTES, **{tag: MATHML_ATTRIBUTES for tag in MATHML_TAGS}}
 
 
+class LatexOutputs(Preprocessor):
+    """Each `text/latex` output is shown as markdown (what it is for MathJax: TeX between `$...$`,
+    `$$...$$` or `\\begin{...}`), which FeedbackExporter renders to MathML and sanitizes. Without
+    this, nbconvert's templates print it as source, left for a MathJax the page does not load.
+    An output that also has markdown keeps its own; one with HTML still shows the HTML, which
+    nbconvert ranks before both."""
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/latex" in data and "text/markdown" not in data:
+                data["text/markdown"] = data.pop("text/latex")
+        return cell, resources
+
+
 class FeedbackExporter(HTMLExporter):
     """HTMLExporter for feedback pages: markdown with math pre-rendered as MathML, then sanitized;
     the kit's styles in place of the MathJax script (one self-contained file: no script, no network)."""
@@ -140,6 +158,12 @@ class FeedbackExporter(HTMLExporter):
     @default("sanitizer")
     def _sanitizer(self):
         return SafeMarkdown(parent=self)
+
+    def _init_preprocessors(self):
+        super()._init_preprocessors()
+        # Before nbgrader's own (registered after the exporter is made): SafeOutputs then keeps
+        # the markdown, and this exporter renders and sanitizes it.
+        self.register_preprocessor(LatexOutputs(parent=self), enabled=True)
 
     @default("template_paths")
     def _template_paths(self, prune=True, root_dirs=None):

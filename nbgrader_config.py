@@ -18,7 +18,8 @@ c.Autograde.pre_convert_hook = intake.Intake(max_file_bytes=50 * 2**20)
 c.Autograde.sanitize_preprocessors = pipeline.SANITIZE
 c.Autograde.autograde_preprocessors = pipeline.AUTOGRADE
 c.OverwriteCells.add_missing_cells = True
-c.Execute.timeout = 60            # seconds per cell; grade() also limits each call to 2 s of CPU time
+c.Execute.timeout = 60            # wall-clock seconds per student cell; grade() also limits each call to 2 s of CPU time
+# c.ExecuteSurvivingDeath.graded_cell_timeout = 300   # wall-clock backstop for a graded test cell (CPU-limited inside)
 # Grading needs nothing from a kernel after its last cell: stop it at once instead of waiting
 # ~0.3 s for a polite exit (measured per notebook; bench/).
 c.Execute.shutdown_kernel = "immediate"

@@ -26,11 +26,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
     """A course folder (source/, nbgrader_config.py) with every assignment generated. Cells
-    time out sooner than in a real course (but after grade()'s 20 s budget), so the hostile tests' endless loops cost less."""
+    time out sooner than in a real course, so the hostile tests' endless loops cost less: a
+    student's cell after 25 s, a graded test cell after 90 s (its grade() limits calls by CPU time;
+    90 s of wall-clock time leaves a cell with 10 s of time-outs room for a machine 9 times busy)."""
     root = str(tmp_path_factory.mktemp("course"))
     make_course(root)
     with open(os.path.join(root, "nbgrader_config.py"), "a") as f:
-        f.write("\nc.Execute.timeout = 25\nc.ExecuteSurvivingDeath.responsive_timeout = 5\n")
+        f.write("\nc.Execute.timeout = 25\nc.ExecuteSurvivingDeath.graded_cell_timeout = 90\n"
+                "c.ExecuteSurvivingDeath.responsive_timeout = 5\n")
     for assignment in ASSIGNMENTS:
         nbgrader(root, "generate_assignment", assignment, "--force")
     return root

@@ -2,6 +2,9 @@
 users (tests/shared_server.py): each person's own JupyterLab on 127.0.0.1 with a token, as a
 JupyterHub would start it.
 
+- The instructor, in nbgrader's formgrader (Manage Assignments), generates the student version
+  with the course's nbgrader_config.py (the same as `nbgrader generate_assignment`'s) and
+  releases it to the exchange with formgrader's buttons.
 - A student's JupyterLab shows the student's part of nbgrader only (no Formgrader, Create
   Assignment or Course List: README's set-up).
 - The student opens JupyterLab's Assignment List, fetches the assignment, types solutions, runs
@@ -12,22 +15,26 @@ JupyterHub would start it.
   graded cell with the notebook's math typeset (MathJax from the TA's server), lowers one cell's
   score by hand and comments on the solution.
 - A regrade with the kit's own command line (`python -m grader autograde --force`) keeps both, and
-  formgrader then shows the same reports as after its own button.
+  formgrader then shows the same reports as after its own button. Pressing formgrader's
+  autograde button again (a regrade from the browser) keeps both too.
 - The TA generates and releases feedback with formgrader's buttons; the student fetches it in
   the Assignment List and opens it.
 
-The tests run in order, each continuing from the last. Screenshots go to artifacts/course-*.png.
+Only root's set-up of the shared server (users, exchange, the students' settings) is done
+outside the browser: nbgrader has no button for it. The tests run in order, each continuing
+from the last. Screenshots go to artifacts/course-*.png.
 ~3 min on a busy 2-core machine.
 """
 import os
 import re
 
+import nbformat
 import pytest
 
-from grader.instructor.demo import scores
+from grader.instructor.demo import REPO, scores
 from grader.suites import cell_points
 from tests.browser import chromium, screenshot
-from tests.shared_server import shared_server
+from tests.shared_server import COURSE_ID, shared_server
 from tests.test_student_lab import SOLUTIONS, cell, close_dialog, menu, type_solution, validate, wait_for_output
 
 pytestmark = pytest.mark.slow
@@ -41,9 +48,9 @@ FULL_MARKS = sum(cell_points(ASSIGNMENT).values())   # the suite's points
 
 @pytest.fixture(scope="module")
 def server():
+    """The course on a shared server, as root sets it up (users, exchange, the students' settings:
+    README): nbgrader has no button for that. Everything after it is done in the browser."""
     with shared_server() as s:
-        s.instructor("nbgrader", "generate_assignment", ASSIGNMENT)
-        s.instructor("nbgrader", "release_assignment", ASSIGNMENT)
         yield s
 
 
@@ -122,9 +129,38 @@ def comments(root, student):
         return {c.name: c.manual_comment for nb in submission.notebooks for c in nb.comments if c.manual_comment}
 
 
+def assignment_row(page):
+    """The assignment's row in formgrader's Manage Assignments."""
+    return page.locator("#main-table tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+
+
 def assignment_list(page):
     menu(page, "Nbgrader", "Assignment List")
     page.locator("#released_assignments_list, #fetched_assignments_list").first.wait_for()
+
+
+def test_the_instructor_generates_and_releases_with_formgraders_buttons(server, formgrader):
+    page, url, refused = formgrader
+    page.get_by_role("link", name="Manage Assignments").click()
+    row = assignment_row(page)
+    row.locator("td.status", has_text="draft").wait_for()
+    formgrader_button(page, row.locator("td.assign a"),   # "Generate"
+                      f"Successfully created the student version of '{ASSIGNMENT}'")
+    formgrader_button(page, row.locator("td.release a"), f"Successfully released '{ASSIGNMENT}'")
+    row.locator("td.status", has_text="released").wait_for()
+    screenshot(page, "course-formgrader-released")
+    # Generated with the course's nbgrader_config.py: the same student version as the command
+    # line's (the committed release/ is `nbgrader generate_assignment`'s: test_end_to_end.py),
+    # and that is what the exchange offers the students.
+    committed = nbformat.read(os.path.join(REPO, "release", ASSIGNMENT, f"{ASSIGNMENT}.ipynb"), as_version=4)
+    for folder in (os.path.join(server.course, "release", ASSIGNMENT),
+                   os.path.join(server.exchange, COURSE_ID, "outbound", ASSIGNMENT)):
+        assert os.listdir(folder) == [f"{ASSIGNMENT}.ipynb"], folder
+        assert nbformat.read(os.path.join(folder, f"{ASSIGNMENT}.ipynb"), as_version=4) == committed, folder
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{os.path.join(server.course, 'gradebook.db')}") as gb:
+        assert gb.find_assignment(ASSIGNMENT).max_score == FULL_MARKS
+    assert refused == []
 
 
 def test_a_student_sees_no_instructor_tools(server, student):
@@ -174,8 +210,8 @@ def test_a_student_fetches_works_validates_and_submits(server, student):
 def test_a_ta_collects_and_autogrades_with_formgraders_buttons(server, student, formgrader):
     page, url, refused = formgrader
     user = student[1]
-    page.get_by_role("link", name="Manage Assignments").click()
-    row = page.locator("#main-table tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+    page.goto(f"{url}/formgrader/manage_assignments")
+    row = assignment_row(page)
     formgrader_button(page, row.locator("td.collect a"), f"Successfully collected submissions of '{ASSIGNMENT}'")
     row.locator("td.num-submissions a", has_text="1").click()
     submission = page.locator("tr", has=page.locator("td.student-id", has_text=user))
@@ -230,6 +266,8 @@ FORMGRADER_REPORTS = {}   # the reports after formgrader's autograde button, for
 def test_a_command_line_regrade_keeps_the_adjustment_and_shows_the_same_reports(server, student, formgrader):
     page, _, _ = formgrader
     user = student[1]
+    # The kit's own command line, on purpose: the parallel front end for a whole class, which must
+    # grade as formgrader's button does (the browser's regrade is the next test).
     server.instructor("grader", "autograde", ASSIGNMENT, "--force", "--jobs", "1")
     assert scores(server.course, ASSIGNMENT)[user][ADJUSTED[0]] == ADJUSTED[1]
     assert comments(server.course, user) == {COMMENT[0]: COMMENT[1]}
@@ -244,11 +282,34 @@ def test_a_command_line_regrade_keeps_the_adjustment_and_shows_the_same_reports(
     assert reports(page) == FORMGRADER_REPORTS
 
 
+def test_formgraders_autograde_button_again_keeps_the_adjustment_and_comment(server, student, formgrader):
+    page, url, refused = formgrader
+    user = student[1]
+    autograded = os.path.join(server.course, "autograded", user, ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
+    before = os.stat(autograded).st_mtime_ns
+    page.goto(f"{url}/formgrader/manage_submissions/{ASSIGNMENT}")   # (the submission page has no menu)
+    submission = page.locator("tr", has=page.locator("td.student-id", has_text=user))
+    formgrader_button(page, submission.locator("td.autograde a"),
+                      f"Successfully autograded '{ASSIGNMENT}' for student '{user}'")
+    assert os.stat(autograded).st_mtime_ns != before, "formgrader's button did not regrade"
+    # nbgrader keeps the TA's score and comment in the gradebook through a regrade; the TA sees it.
+    submission.locator("td.score", has_text=f"{FULL_MARKS - 1:g} / {FULL_MARKS:g}").wait_for()
+    # ... and, as nbgrader does after any regrade (SaveAutoGrades), asks the TA to look at a cell
+    # scored by hand again: the submission needs manual grading.
+    submission.locator("td.status", has_text="needs manual grading").wait_for()
+    screenshot(page, "course-formgrader-regraded")
+    graded = scores(server.course, ASSIGNMENT)[user]
+    assert graded[ADJUSTED[0]] == ADJUSTED[1]
+    assert sum(graded.values()) == FULL_MARKS - 1, graded
+    assert comments(server.course, user) == {COMMENT[0]: COMMENT[1]}
+    assert refused == []
+
+
 def test_a_ta_generates_and_releases_feedback_with_formgraders_buttons(server, student, formgrader):
     page, url, refused = formgrader
     user = student[1]
-    page.goto(f"{url}/formgrader/manage_assignments")   # (the submission page has no menu)
-    row = page.locator("#main-table tr", has=page.locator("td.name", has_text=ASSIGNMENT))
+    page.goto(f"{url}/formgrader/manage_assignments")
+    row = assignment_row(page)
     formgrader_button(page, row.locator("td.generate-feedback a"),
                       f"Successfully generated feedback of '{ASSIGNMENT}'")
     formgrader_button(page, row.locator("td.release-feedback a"),

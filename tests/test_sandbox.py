@@ -118,6 +118,21 @@ def run_notebook(tmp_path, cells, **limits):
 
 
 @pytest.mark.slow
+def test_a_graded_test_cell_is_not_cut_off_by_the_cell_timeout_of_students_cells(tmp_path):
+    """nbclient's wall-clock `timeout` is for the student's cells; a graded test cell runs the
+    instructor's grade(), which limits the student's code by CPU time and ends itself, so it gets
+    `graded_cell_timeout`: a busy machine, slowing it in wall-clock time, cannot cost its points."""
+    from grader.grading.cells import CELL_TIMED_OUT
+    waits = "import time\ntime.sleep(4)\nprint('done')"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(waits), nbformat.v4.new_code_cell(waits)])
+    nb.cells[0].metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
+    ep = ExecuteSurvivingDeath(timeout=2, graded_cell_timeout=60, kernel_manager_class=sandbox.SandboxedKernelManager)
+    nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("text") for o in nb.cells[0].outputs] == ["done\n"]
+    assert CELL_TIMED_OUT in [o.get("ename") for o in nb.cells[1].outputs if o.output_type == "error"]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("cgroups", [False, True], ids=["rlimits alone", "with cgroups"])
 @pytest.mark.parametrize("bomb, reason", [
     ("a = []\nwhile True:\n    a.append(bytearray(50 * 2**20))", "the kernel used more than 512 MiB of memory"),

@@ -20,7 +20,7 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute,
     GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteKernelspec,
     SaveAutoGrades)
-from traitlets import Integer
+from traitlets import Integer, default
 
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
@@ -64,6 +64,25 @@ class ExecuteSurvivingDeath(Execute):
 
     start_attempts = Integer(3, help="tries to start the kernel before giving up (a kernel that "
                                      "dies at start-up, e.g. on a machine short of memory)").tag(config=True)
+
+    graded_cell_timeout = Integer(300, help="seconds of wall-clock time a graded test cell may take "
+                                  "(other cells get `timeout`). Its grade() limits the student's code by "
+                                  "CPU time (2 s per call, 60 s per cell) and ends itself, so on a busy "
+                                  "machine the cell may need far longer than `timeout` in wall-clock time "
+                                  "without doing anything wrong: this is only a backstop").tag(config=True)
+
+    @default("timeout_func")
+    def _graded_cells_wait_longer(self):
+        # A test cell's source is the instructor's (restored from the gradebook), so the longer wait
+        # is never given to code a student wrote into the cell; a grade decided by the wall clock
+        # would depend on how busy the machine was (a student with 5 looping calls, 10 s of CPU,
+        # lost points to nbclient's 60 s when four graders shared two cores).
+        def timeout(cell):
+            meta = nbgrader_meta(cell)
+            if self.timeout and self.timeout > 0 and meta.get("grade") and not meta.get("solution"):
+                return max(self.timeout, self.graded_cell_timeout)
+            return self.timeout
+        return timeout
 
     def preprocess(self, nb, resources=None, km=None):
         for attempt in range(1, self.start_attempts + 1):

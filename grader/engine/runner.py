@@ -228,19 +228,20 @@ def _no_plugin_autoload():
     check; others, e.g. pytest-randomly, would reorder or reseed the cases), and options or plugins
     named in the environment (PYTEST_ADDOPTS, PYTEST_PLUGINS) are left out."""
     previous = {name: os.environ.get(name) for name in _PYTEST_ENVIRONMENT}
-    for name, value in _PYTEST_ENVIRONMENT.items():
+    _set_environment(_PYTEST_ENVIRONMENT)
+    try:
+        yield
+    finally:
+        _set_environment(previous)
+
+
+def _set_environment(values: dict) -> None:
+    """Set each variable to its value; a value of None removes the variable."""
+    for name, value in values.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _warnings_seen(student, api):

@@ -15,6 +15,8 @@ exit status 1 if a kit mode lost, failed or misgraded a submission.
 """
 import argparse
 import ast
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -113,7 +115,12 @@ c.CourseDirectory.root = "."
 TRIVIAL_TEST = "### BEGIN HIDDEN TESTS\nassert callable({name})\n### END HIDDEN TESTS"
 
 MODES = ("floor", "serial", "jobs2")
-TARGETS = {"serial": 1.3, "jobs2": 0.6}   # issue 9: at most this many times the floor
+TARGETS = {"serial": 0.6, "jobs2": 0.25}   # issue 17: at most this many times the floor
+PHASES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "phases")   # its sitecustomize
+PHASES = ("start-up", "kernel start", "notebook cells", "answering", "judging", "kernel stop")
+CLASS = 1000                                             # --class: students, with the three notebooks
+CLASS_ASSIGNMENTS = ("activations", "losses", "optimizers")
+CLASS_TARGET_MINUTES = 15
 
 
 # ---------------------------------------------------------------- the cohort and the courses
@@ -201,11 +208,11 @@ def make_floor(root, assignments):
         nbformat.write(nb, path)
 
 
-def build(out, students, assignments):
-    """The cohort (out/cohort) and its submissions in two courses: out/kit and out/floor.
-    Returns {student: kind} and {(student, assignment): where the code came from}."""
+def build(out, students, assignments, modes=MODES):
+    """The cohort (out/cohort) and its submissions in two courses: out/kit and (if graded)
+    out/floor. Returns {student: kind} and {(student, assignment): where the code came from}."""
     kinds, origins = write_cohort(os.path.join(out, "cohort"), students, assignments)
-    for course in ("kit", "floor"):
+    for course in ("kit", "floor") if "floor" in modes else ("kit",):
         root = os.path.join(out, course)
         make_course(root)
         if course == "floor":
@@ -231,12 +238,45 @@ def grade(out, mode, assignments, jobs):
     if mode != "floor":   # each kit mode grades a fresh copy: all of it, from scratch
         shutil.copytree(os.path.join(out, "kit"), root)
     seconds, status = {}, {}
-    for assignment in assignments:
-        start = time.monotonic()
-        proc = run_module(root, *command(mode, assignment, jobs), check=False)
-        seconds[assignment] = time.monotonic() - start
-        status[assignment] = proc.returncode
+    with phases_logged(os.path.join(out, f"phases-{mode}.jsonl")):
+        for assignment in assignments:
+            start = time.monotonic()
+            proc = run_module(root, *command(mode, assignment, jobs), check=False)
+            seconds[assignment] = time.monotonic() - start
+            status[assignment] = proc.returncode
     return root, seconds, status
+
+
+@contextlib.contextmanager
+def phases_logged(path):
+    """The commands run meanwhile log their phases to `path` (bench/phases/sitecustomize.py)."""
+    saved = {k: os.environ.get(k) for k in ("GRADER_BENCH_PHASES", "PYTHONPATH")}
+    os.environ["GRADER_BENCH_PHASES"] = path
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (PHASES_DIR, saved["PYTHONPATH"]) if p)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def phase_totals(path):
+    """{phase: seconds summed over every process}, and the number of commands, from a phases log;
+    `nbgrader and the rest` is what each submission spent outside the measured phases."""
+    totals = dict.fromkeys(PHASES + ("submission",), 0.0)
+    commands = 0
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                entry = json.loads(line)
+                totals[entry["phase"]] = totals.get(entry["phase"], 0.0) + entry["seconds"]
+                commands += entry["phase"] == "start-up"
+    inside = sum(totals[p] for p in PHASES if p != "start-up")
+    totals["nbgrader and the rest"] = max(0.0, totals.pop("submission") - inside)
+    return totals, commands
 
 
 def check(root, out, assignments, kinds):
@@ -275,7 +315,7 @@ def same(a, b):
 
 # ---------------------------------------------------------------- the report
 
-def report(modes, timings, checks, assignments, submissions, jobs):
+def report(out, modes, timings, checks, assignments, submissions, jobs):
     """Print the side-by-side table and the correctness lines; returns the problems found."""
     label = {"floor": "floor (nbgrader)", "serial": "kit --jobs 1", "jobs2": f"kit --jobs {jobs}"}
     floor = sum(timings["floor"][1].values()) if "floor" in timings else None
@@ -292,6 +332,15 @@ def report(modes, timings, checks, assignments, submissions, jobs):
             target = f"  <= {TARGETS[mode]}x: {verdict}"
         print(f"{label[mode]:18}" + "".join(f"{seconds[a]:13.1f}" for a in assignments)
               + f"{total:10.1f}{total / submissions:8.2f}" + ratio + target)
+    print(f"\nwhere the kit's time goes (seconds per submission, summed over workers; kit modes)")
+    names = PHASES[1:] + ("nbgrader and the rest",)
+    print(f"{'mode':18}{'start-up/cmd':>13}" + "".join(f"{n:>{len(n) + 2}}" for n in names))
+    for mode in modes:
+        if mode == "floor":
+            continue
+        totals, commands = phase_totals(os.path.join(out, f"phases-{mode}.jsonl"))
+        print(f"{label[mode]:18}{totals['start-up'] / max(commands, 1):13.2f}"
+              + "".join(f"{totals[n] / submissions:{len(n) + 2}.3f}" for n in names))
     print("\ncorrectness (gradebook)")
     problems = []
     for mode in modes:
@@ -321,7 +370,12 @@ def main(argv=None):
     parser.add_argument("--assignments", default=",".join(ASSIGNMENTS), help="comma-separated (default all)")
     parser.add_argument("--out", help="folder for the courses, kept afterwards (default: a temporary "
                                       "folder, deleted); must be new, empty or made by an earlier bench")
+    parser.add_argument("--class", dest="whole_class", action="store_true",
+                        help=f"the whole-class run: {CLASS} students x {', '.join(CLASS_ASSIGNMENTS)}, "
+                             "graded in the jobs2 mode only (overrides --students, --modes, --assignments)")
     args = parser.parse_args(argv)
+    if args.whole_class:
+        args.students, args.modes, args.assignments = CLASS, "jobs2", ",".join(CLASS_ASSIGNMENTS)
     modes = [m for m in MODES if m in args.modes.split(",")]
     assignments = args.assignments.split(",")
     unknown = (set(args.modes.split(",")) - set(MODES)) | (set(assignments) - set(ASSIGNMENTS))
@@ -339,7 +393,7 @@ def main(argv=None):
 
 def run(out, students, modes, assignments, jobs):
     start = time.monotonic()
-    kinds, origins = build(out, students, assignments)
+    kinds, origins = build(out, students, assignments, modes)
     counts = ", ".join(f"{list(kinds.values()).count(k)} {k}" for k in KINDS)
     print(f"cohort: {students} students ({counts}) x {len(assignments)} assignments, built in "
           f"{time.monotonic() - start:.0f} s in {out}")
@@ -347,7 +401,13 @@ def run(out, students, modes, assignments, jobs):
     for mode in modes:
         timings[mode] = grade(out, mode, assignments, jobs)
         checks[mode] = check(timings[mode][0], out, assignments, kinds)
-    problems = report(modes, timings, checks, assignments, students * len(assignments), jobs)
+    problems = report(out, modes, timings, checks, assignments, students * len(assignments), jobs)
+    if "jobs2" in modes:
+        per = sum(timings["jobs2"][1].values()) / (students * len(assignments))
+        minutes = per * CLASS * len(CLASS_ASSIGNMENTS) / 60
+        print(f"\n{CLASS:,} students x {len(CLASS_ASSIGNMENTS)} notebooks at this rate (kit --jobs {jobs}): "
+              f"{minutes:.1f} minutes (target {CLASS_TARGET_MINUTES})" + ("" if students >= CLASS else
+              f", extrapolated from {students} students x {len(assignments)} notebooks"))
     for mode, what, (student, assignment) in problems:
         print(f"  {mode}: {what}: {student} {assignment} ({origins[student, assignment]}): "
               f"{checks[mode]['scores'].get((student, assignment))}")

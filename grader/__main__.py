@@ -3,6 +3,12 @@ import argparse
 import os
 import sys
 
+# jsonschema (nbformat validates notebooks with it) imports `rfc3987_syntax` when installed
+# (its format-nongpl extra, which jupyter_events asks for), and that compiles a Lark grammar at
+# import: 0.8-2.4 s of every command, for the `iri` format that no notebook schema uses.
+# Without it jsonschema leaves that one format unchecked (jsonschema issue #1428).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 
 def cmd_bank(args):
     from grader.exercises import ASSIGNMENTS

@@ -3,6 +3,7 @@ mistake), and every known-wrong implementation in the catalogue fails exactly th
 claims to, and is named when it does. Generic over assignments: a new suite is covered as
 soon as it exists."""
 import importlib
+import os
 
 import pytest
 
@@ -72,6 +73,16 @@ def test_public_checks_are_a_subset_and_run_alone():
                         public_only=True)
     assert public.checks and all(c.public for c in public.checks)
     assert len(public.checks) < len(grade_with(assignment, name, solution_namespace(assignment)).checks)
+
+
+@pytest.mark.parametrize("variable, value", [("PYTEST_ADDOPTS", "-v --no-such-option"),
+                                             ("PYTEST_PLUGINS", "no_such_plugin_module")])
+def test_pytest_settings_in_the_graders_environment_change_nothing(monkeypatch, variable, value):
+    # an instructor's shell may set these for their own test runs; they once scored every check 0
+    monkeypatch.setenv(variable, value)
+    result = grade_with("activations", "softmax", solution_namespace("activations"))
+    assert result.checks and result.score == result.max_score, result.report()
+    assert os.environ[variable] == value, "the grader's environment is restored"
 
 
 def test_a_broken_check_is_an_internal_error_not_a_student_failure():

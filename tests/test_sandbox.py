@@ -14,7 +14,7 @@ import tempfile
 import nbformat
 import pytest
 
-from grader.grading import sandbox
+from grader.grading import sandbox, warm
 from grader.grading.limits import Limits, cgroups_available
 from grader.grading.pipeline import ExecuteSurvivingDeath
 from grader.instructor.cohort import build_submissions
@@ -98,6 +98,12 @@ def run_notebook(tmp_path, cells, **limits):
         setattr(config.SandboxedKernelManager, name, value)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     ep = ExecuteSurvivingDeath(config=config, timeout=120, kernel_manager_class=sandbox.SandboxedKernelManager)
+    if limits.get("warm", True):
+        nb, _ = ep.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        # A warm kernel's folders are in its sandbox's folder (which stays, for the next kernel).
+        left = [e.path for folder in (warm._sandbox.kernels, warm._sandbox.work) for e in os.scandir(folder)]
+        assert not left, "the kernel's private folder is deleted, even after it died"
+        return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
     # The kernel's private folder is made in a temporary folder of this test's own, so that kernels
     # of other test runs on the machine cannot look like one left behind (a short path: it holds sockets).
     private = tempfile.mkdtemp(prefix="t-")

@@ -209,20 +209,33 @@ def judge(students: dict[str, Submission], ref: References, public_only: bool = 
     return results
 
 
+# pytest reads these from the environment: plugins to load, and options added to every run
+# (PYTEST_ADDOPTS="-v" would make the kit's own pytest.main refuse its arguments and every check
+# score 0). The kit's runs take none of them from whoever runs the grader.
+_PYTEST_ENVIRONMENT = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": None, "PYTEST_PLUGINS": None}
+
+
 @contextlib.contextmanager
 def _no_plugin_autoload():
     """Only the kit's plugin takes part: third-party pytest plugins installed in the student's
     environment are not loaded (anyio's, which comes with JupyterLab, costs ~1 s on the first
-    check; others, e.g. pytest-randomly, would reorder or reseed the cases)."""
-    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    check; others, e.g. pytest-randomly, would reorder or reseed the cases), and options or plugins
+    named in the environment (PYTEST_ADDOPTS, PYTEST_PLUGINS) are left out."""
+    previous = {name: os.environ.get(name) for name in _PYTEST_ENVIRONMENT}
+    _set_environment(_PYTEST_ENVIRONMENT)
     try:
         yield
     finally:
-        if previous is None:
-            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        _set_environment(previous)
+
+
+def _set_environment(values: dict) -> None:
+    """Set each variable to its value; a value of None removes the variable."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
         else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+            os.environ[name] = value
 
 
 def _warnings_seen(student, api):

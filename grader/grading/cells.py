@@ -15,10 +15,15 @@ def nbgrader_meta(cell: dict) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def is_graded_test_cell(cell: dict) -> bool:
+    """An autograded test cell: graded, and not a solution the student writes."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
 def graded_test_cells(nb: dict) -> dict:
     """{grade_id: cell} of the autograded test cells."""
-    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells
-            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
+    return {nbgrader_meta(c)["grade_id"]: c for c in nb.cells if is_graded_test_cell(c)}
 
 
 def solution_cells(nb: dict) -> list:

@@ -132,7 +132,11 @@ class Cgroup:
 
     def join(self) -> None:
         """Move the calling process in (called between fork and exec: plain os calls only)."""
-        pid = str(os.getpid()).encode()
+        self.add(os.getpid())
+
+    def add(self, process: int) -> None:
+        """Move process `process` (a host PID) in."""
+        pid = str(process).encode()
         for path in self.dirs.values():
             fd = os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY)
             try:

@@ -29,7 +29,8 @@ from grader.engine.inputs import Inputs
 from grader.engine.plan import PLAN_FILE, make_plan, write_plan
 from grader.engine.runner import judge
 from grader.engine.submission import RECORD_MIME, ReplayedSubmission, decode_record
-from grader.grading.cells import CELL_TIMED_OUT, KERNEL_DIED, LIMIT_EXCEEDED, NOT_RUN, nbgrader_meta
+from grader.grading.cells import (
+    CELL_TIMED_OUT, KERNEL_DIED, LIMIT_EXCEEDED, NOT_RUN, is_graded_test_cell, nbgrader_meta)
 from grader.grading.feedback import SafeOutputs
 from grader.grading.figures import cell_figures
 from grader.grading.sandbox import SandboxUnavailable
@@ -116,8 +117,7 @@ class ExecuteSurvivingDeath(Execute):
         # would depend on how busy the machine was (a student with 5 looping calls, 10 s of CPU,
         # lost points to nbclient's 60 s when four graders shared two cores).
         def timeout(cell):
-            meta = nbgrader_meta(cell)
-            if self.timeout and self.timeout > 0 and meta.get("grade") and not meta.get("solution"):
+            if self.timeout and self.timeout > 0 and is_graded_test_cell(cell):
                 return max(self.timeout, self.graded_cell_timeout)
             return self.timeout
         return timeout

@@ -26,9 +26,11 @@ Without bwrap or user namespaces grading stops with one line naming the package 
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -36,9 +38,9 @@ import tempfile
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, DottedObjectName, Integer, List, Unicode, default
 
-from grader.grading import seccomp
+from grader.grading import seccomp, warm
 from grader.grading.limits import Cgroup, LimitHit, Limits
 
 BLOCKED_PACKAGES = ("torch", "scipy", "jax", "tensorflow")
@@ -133,12 +135,18 @@ def bwrap_command(kernel_cmd: list[str], workdir: str, private: str, env: dict, 
             "--chdir", workdir, "--clearenv"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
+    for name, value in sorted(kernel_env(env).items()):
+        args += ["--setenv", name, value]
+    return args + ["--"] + kernel_cmd
+
+
+def kernel_env(env: dict) -> dict:
+    """The whole environment of a sandboxed kernel: the allow-listed variables of `env`, and
+    where it may write its own settings (its /tmp)."""
     kept = {k: v for k, v in env.items() if k in KEPT_ENV or k.startswith("LC_")}
     kept.update(HOME="/tmp", TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", IPYTHONDIR="/tmp/ipython",
                 PYTHONPATH=os.path.dirname(os.path.realpath(GRADER_DIR)))
-    for name, value in sorted(kept.items()):
-        args += ["--setenv", name, value]
-    return args + ["--"] + kernel_cmd
+    return kept
 
 
 def matplotlib_cache_args() -> list[str]:
@@ -258,12 +266,25 @@ class SandboxedKernelManager(AsyncKernelManager):
                                   "(default: the kernel's private folder, deleted with it)").tag(config=True)
     kept_env = List(Unicode(), help="further environment variables passed to the kernel (by default only "
                                     "locale, PATH and thread counts are; secrets stay out)").tag(config=True)
+    warm = Bool(True, help="fork each kernel from a warm template (ipykernel, numpy, matplotlib and the grader "
+                           "already imported) that lives in one sandbox per grading process and never runs "
+                           "student code (grader/grading/warm.py): the same sandbox and limits, nothing of one "
+                           "student left for the next, without a new sandbox and Python per notebook. False: "
+                           "a new sandbox and Python for every kernel").tag(config=True)
+
+    # Ready as soon as the kernel answers (warm.QuickReadyClient), not 0.2 s later.
+    client_class = DottedObjectName("grader.grading.warm.QuickReadyClient")
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return warm.QuickReadyClient
 
     _folder = None
     _cgroup = None
     _seccomp_fd = None
     _log = None
     _sandboxed = False
+    warm_sandbox = None    # the warm.WarmSandbox this kernel was forked in (None: a cold kernel)
 
     @property
     def limits(self) -> Limits:
@@ -278,6 +299,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         if reason:
             self.log.warning("Grading WITHOUT the sandbox (%s): students' code can read the course.", reason)
         self._sandboxed = not reason
+        if self.warm and self._sandboxed:
+            return await self._pre_start_warm(**kw)
         # A private folder per kernel for its connection file and its ZeroMQ Unix sockets.
         self._folder = tempfile.mkdtemp(prefix="grader-kernel-")
         self.transport = "ipc"
@@ -294,10 +317,51 @@ class SandboxedKernelManager(AsyncKernelManager):
                   stdout=self._log, stderr=self._log)
         return await super()._async_pre_start_kernel(**kw)
 
+    def _environment(self) -> dict:
+        env = dict(self._launch_args.get("env") or os.environ)
+        env.update({k: os.environ[k] for k in self.kept_env if k in os.environ})
+        return env
+
+    async def _pre_start_warm(self, **kw):
+        """Prepare a kernel forked in this process's warm sandbox (grader.grading.warm): its
+        folder and connection file there, its cgroups; WarmProvisioner launches it."""
+        env = {k: v for k, v in kernel_env(self._environment()).items() if k != "NBGRADER_EXECUTION"}
+        key = warm.TemplateKey(kernel_python(self.kernel_spec.argv), self.limits, tuple(sorted(env.items())))
+        self.warm_sandbox = warm.sandbox_for(key, bwrap_command)
+        self._folder = tempfile.mkdtemp(prefix="k-", dir=self.warm_sandbox.kernels)
+        self.transport = "ipc"
+        self.ip = os.path.join(self._folder, "kernel")
+        self.connection_file = os.path.join(self._folder, "kernel.json")
+        self.kernel_spec.interrupt_mode = "message"
+        self._cgroup = Cgroup(f"grader-kernel-{uuid.uuid4().hex[:12]}", self.limits) if self.cgroups else None
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        self.provisioner = warm.WarmProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+    def fork_warm_kernel(self, launch: dict) -> warm.ForkedKernel:
+        """The kernel, forked by the warm template in a copy of the notebook's folder, moved
+        into its cgroups before it runs anything."""
+        sandbox = self.warm_sandbox
+        cwd = launch.get("cwd")
+        if cwd and os.path.isdir(cwd):
+            shutil.copytree(cwd, sandbox.work, symlinks=True, dirs_exist_ok=True)
+        per_namespace = linux_version() >= (5, 14)   # see format_kernel_cmd
+        pid = sandbox.request(
+            "start", connection_file=self.connection_file, cwd=sandbox.work, log=os.path.join(self._folder, "kernel.log"),
+            env=kernel_env(self._environment()), processes=self.process_limit if per_namespace else None,
+            rlimits=[r for r in self.limits.rlimits() if r[0] != resource.RLIMIT_NPROC])["pid"]
+        if self._cgroup is not None and self._cgroup.enforced:
+            host = sandbox.host_pid(pid)
+            if host is None:   # no /proc/PID/task/TID/children: as where cgroups cannot be made
+                self.log.warning("The warm kernel's host PID is unknown: it runs with rlimits only")
+            else:
+                self._cgroup.add(host)
+        sandbox.request("go", pid=pid)
+        return warm.ForkedKernel(sandbox, pid)
+
     def _confine(self) -> None:
         """Between fork and exec of the process that becomes bwrap: join the cgroups and set
         the rlimits, which the kernel and all it starts inherit."""
-        import resource
         if self._cgroup is not None:
             self._cgroup.join()
         for which, soft, hard in self.limits.rlimits():
@@ -309,18 +373,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         # 5.14; before, or outside the sandbox, it would count all of the instructor's.
         per_namespace = self._sandboxed and linux_version() >= (5, 14)
         cmd = kernel_command(super().format_kernel_cmd(extra_arguments), self.process_limit if per_namespace else None)
-        if not self._sandboxed:
+        if not self._sandboxed or self.warm_sandbox is not None:   # a warm kernel is forked, not run
             return cmd
-        env = dict(self._launch_args.get("env") or os.environ)
-        env.update({k: os.environ[k] for k in self.kept_env if k in os.environ})
-        return bwrap_command(cmd, self._launch_args.get("cwd") or os.getcwd(), self._folder, env, self.limits,
-                             self._seccomp_fd)
+        return bwrap_command(cmd, self._launch_args.get("cwd") or os.getcwd(), self._folder, self._environment(),
+                             self.limits, self._seccomp_fd)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         try:
             return await super()._async_launch_kernel(kernel_cmd, **kw)
         finally:   # the kernel has its copies now
-            self._log.close()
+            if self._log is not None:
+                self._log.close()
             if self._seccomp_fd is not None:
                 os.close(self._seccomp_fd)
                 self._seccomp_fd = None
@@ -342,9 +405,30 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart:
             if self._cgroup is not None:
                 self._cgroup.remove()
+            if self.warm_sandbox is not None and self._folder:
+                self._leave_warm_sandbox()
             if self._folder:
                 shutil.rmtree(self._folder, ignore_errors=True)
                 self._folder = None
+
+    def _leave_warm_sandbox(self) -> None:
+        """After a warm kernel: nothing of it may reach the next one. The template kills every
+        process left in the sandbox and empties /tmp; then the sandbox's folders are emptied
+        here. Any failure throws the sandbox away (the next kernel gets a new one)."""
+        sandbox, folder = self.warm_sandbox, self._folder
+        if self.kernel_log:
+            with contextlib.suppress(OSError), open(os.path.join(folder, "kernel.log"), "rb") as src, \
+                    open(self.kernel_log, "ab") as dest:
+                shutil.copyfileobj(src, dest, 1 << 20)
+        self._folder = None
+        try:
+            sandbox.request("reset")
+            sandbox.empty_folders()
+        except warm.TemplateError:
+            pass   # already thrown away
+        except OSError as exc:
+            self.log.warning("Could not empty the warm sandbox (%s); starting a new one", exc)
+            sandbox.close()
 
     # nbclient calls `cleanup_resources` itself after a kernel died; AsyncKernelManager binds
     # that name to the base class's coroutine, which would skip the lines above.

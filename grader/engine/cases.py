@@ -12,10 +12,15 @@ logits, p exactly 0 or 1, axis != -1, a 0-d input) is the case's own. The runner
 case when it runs, from `Inputs.rng(check, case id)` (grader.engine.inputs): the public seed
 for self-checks, the student's secret one while autograding.
 
-To pytest, a case is a parametrisation whose values are `Drawn` placeholders; the runner's
-plugin replaces them with the drawn values just before the check runs.
+A check is declared with `graded(...)` (a pytest mark) and `cases(...)` (a pytest
+parametrisation whose values are `Drawn` placeholders), so a suite stays a plain pytest module
+that pytest collects with the case ids as test ids. The runner (grader.engine.runner) does not
+go through pytest, though: it reads the declarations (`graded_checks`) and calls each check
+with the values drawn for each case.
 """
 import dataclasses
+import functools
+import importlib
 import inspect
 from typing import Callable
 
@@ -64,13 +69,47 @@ def cases(*case_list: Case):
     return decorate
 
 
-def draw_arguments(funcargs: dict, rng_for: Callable[[], np.random.Generator]) -> None:
-    """Replace the `Drawn` placeholders in a test item's arguments by their values (in place);
-    `rng_for()` gives the case's generator, asked for only if the item has placeholders."""
-    placeholders = {name: v for name, v in funcargs.items() if isinstance(v, Drawn)}
-    if not placeholders:
-        return
-    first = next(iter(placeholders.values()))
-    values = first.case.arguments(rng_for(), first.count)
-    for name, v in placeholders.items():
-        funcargs[name] = values[v.index]
+CATEGORIES = ("values", "options", "stability", "gradient", "contract")
+
+
+def graded(api: str, points: float, category: str, public: bool = False):
+    """Mark a check: `api` it grades, `points` it is worth, its `category`; `public` checks
+    also run in the student's self-check (`grader.check`), on public inputs."""
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
+    return pytest.mark.graded(api=api, points=points, category=category, public=public)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradedCheck:
+    """A check as its `graded` mark and docstring declare it."""
+
+    api: str
+    name: str             # the test function
+    points: float
+    category: str
+    public: bool
+    description: str      # the docstring's first line
+    cases: tuple = ()     # its Cases, smallest first
+    function: Callable = dataclasses.field(default=None, compare=False, repr=False)   # the test function
+    arguments: int = 0    # how many arguments it takes after `student` and `ref` (what a case draws)
+
+
+@functools.cache
+def graded_checks(assignment: str) -> tuple[GradedCheck, ...]:
+    """The checks of an assignment's suite (grader.suites.<assignment>), in the order the suite
+    defines them (the order they run in)."""
+    suite = importlib.import_module(f"grader.suites.{assignment}")
+    found = []
+    for name, fn in vars(suite).items():
+        for mark in getattr(fn, "pytestmark", []) if name.startswith("test_") else []:
+            if mark.name == "graded":
+                kw = mark.kwargs
+                found.append(GradedCheck(kw["api"], name, float(kw["points"]), kw["category"],
+                                         bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0],
+                                         getattr(fn, "cases", ()), fn, _argument_count(fn)))
+    return tuple(found)
+
+
+def _argument_count(fn) -> int:
+    return len([p for p in inspect.signature(fn).parameters if p not in _FIXTURES])

@@ -20,57 +20,15 @@ The `graded` marks are the one place a cell's points are written: a cell is wort
 its checks' points (`cell_points`); the notebooks' test-cell metadata and README's Points
 table are made from them by `python -m grader release` (grader.instructor.release).
 """
-import dataclasses
-import importlib
 import math
 import os
 
 import numpy as np
-import pytest
-
-from grader.engine.cases import Case, cases
+from grader.engine.cases import CATEGORIES, Case, GradedCheck, cases, graded, graded_checks
 from grader.engine.compare import assert_close, assert_untouched
 
 __all__ = ["CATEGORIES", "Case", "cases", "graded", "graded_checks", "cell_points", "matches_torch", "array", "shape", "normal", "uniform",
            "signs", "exact_normal", "exact_uniform", "exact_distribution", "exact_log"]
-
-CATEGORIES = ("values", "options", "stability", "gradient", "contract")
-
-
-def graded(api: str, points: float, category: str, public: bool = False):
-    """Mark a check: `api` it grades, `points` it is worth, its `category`; `public` checks
-    also run in the student's self-check (`grader.check`), on public inputs."""
-    if category not in CATEGORIES:
-        raise ValueError(f"category must be one of {CATEGORIES}, not {category!r}")
-    return pytest.mark.graded(api=api, points=points, category=category, public=public)
-
-
-@dataclasses.dataclass(frozen=True)
-class GradedCheck:
-    """A check as its `graded` mark and docstring declare it."""
-
-    api: str
-    name: str             # the test function
-    points: float
-    category: str
-    public: bool
-    description: str      # the docstring's first line
-    cases: tuple = ()     # its Cases (grader.engine.cases), smallest first
-
-
-def graded_checks(assignment: str) -> list[GradedCheck]:
-    """The checks of an assignment's suite, in the order the suite defines them."""
-    suite = importlib.import_module(f"grader.suites.{assignment}")
-    found = []
-    for name, fn in vars(suite).items():
-        for mark in getattr(fn, "pytestmark", []) if name.startswith("test_") else []:
-            if mark.name == "graded":
-                kw = mark.kwargs
-                found.append(GradedCheck(kw["api"], name, float(kw["points"]), kw["category"],
-                                         bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0],
-                                         getattr(fn, "cases", ())))
-    return found
-
 
 def cell_points(assignment: str) -> dict[str, float]:
     """{API name: what its graded cell `test_<name>` is worth}: its checks' points added up."""

@@ -36,7 +36,7 @@ test-fast: setup system
 # The secret-seed sweep of tests/test_secret.py over 200 seeds (the full suite sweeps 50):
 # every correct style and catalogued mistake on each, ~32 min on two idle cores.
 test-seeds: setup
-	GRADER_TEST_SEEDS=200 $(PY) -m pytest tests/test_secret.py -k test_the_same_on_every_seed_of_the_full_suite
+	GRADER_TEST_SEEDS=1000 $(PY) -m pytest tests/test_secret.py -k test_the_same_on_every_seed_of_the_full_suite
 
 # Maintainers: regenerate release/ from source/, and the torch reference bank.
 release: setup

@@ -6,8 +6,8 @@ reading it, and the torch references the judge needs for it, in a warm grading p
 For each assignment it prints the median milliseconds per submission of
 - plan: running the checks against a planning submission with the student's secret inputs;
 - file: writing the plan beside the notebook and reading it back (what the kernel does);
-- references: torch's answers for every call (what the judge computes; its own pytest session
-  and comparisons are the same as before secret inputs);
+- references: torch's answers for every call (what the judge computes; its comparisons are
+  the same as before secret inputs);
 - judge: ScoreFromRecords' whole judging of a correct record (references included).
 """
 import argparse

@@ -44,8 +44,8 @@ def trusted_references(assignment):
 
 def judge_mistakes(assignment, ref, inputs=None, student=None):
     """{mistake: its GradeResult} for every catalogued mistake of `assignment`, each judged as
-    the solution with that one API wrong, several APIs' mistakes in each pytest session (one
-    per API: a session costs the same whatever it runs). `student(namespace, mistake)` makes
+    the solution with that one API wrong, several APIs' mistakes judged together (one per
+    API). `student(namespace, mistake)` makes
     the submission (default: a LiveSubmission)."""
     from grader.engine.mistakes import CATALOGUE
     from grader.engine.runner import judge

@@ -4,6 +4,8 @@ claims to, and is named when it does. Generic over assignments: a new suite is c
 soon as it exists."""
 import importlib
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -11,6 +13,7 @@ from grader.exercises import ASSIGNMENTS
 from grader.engine.mistakes import CATALOGUE
 from grader.grading.cells import graded_test_cells
 from grader.engine.runner import run_checks
+from grader.suites import graded_checks
 from grader.engine.submission import LiveSubmission
 from tests.helpers import judge_mistakes, solution_namespace, source_notebook, trusted_references
 
@@ -82,7 +85,19 @@ def test_pytest_settings_in_the_graders_environment_change_nothing(monkeypatch, 
     monkeypatch.setenv(variable, value)
     result = grade_with("activations", "softmax", solution_namespace("activations"))
     assert result.checks and result.score == result.max_score, result.report()
-    assert os.environ[variable] == value, "the grader's environment is restored"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_a_suite_is_a_plain_pytest_module_whose_items_are_the_runners_cases(assignment):
+    # The runner calls the checks itself; pytest collects the same checks and cases, in the same
+    # order, with the case ids as test ids (so `pytest --collect-only` lists what grading runs).
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--noconftest",
+         "-o", "python_files=*.py", "-o", "addopts=", "--pyargs", f"grader.suites.{assignment}"],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTEST_ADDOPTS=""))
+    items = [line.partition("::")[2] for line in collected.stdout.splitlines() if "::" in line]
+    assert items == [f"{check.name}[{case.id}]" for check in graded_checks(assignment) for case in check.cases], \
+        collected.stdout[-2000:] + collected.stderr[-2000:]
 
 
 def test_a_broken_check_is_an_internal_error_not_a_student_failure():
@@ -94,7 +109,7 @@ def test_a_broken_check_is_an_internal_error_not_a_student_failure():
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_judging_all_apis_at_once_gives_each_apis_own_result(assignment):
-    # What the autograder does with a notebook's cells (one pytest session): every API keeps its
+    # What the autograder does with a notebook's cells (judged together): every API keeps its
     # own student, checks, score and report, exactly as when judged alone.
     from grader.engine.runner import judge
     ref = trusted_references(assignment)

@@ -200,7 +200,7 @@ class ScoreFromRecords(NbGraderPreprocessor):
     """Score each `test_<name>` cell by re-judging its recorded answers here, on the student's
     own secret inputs, against torch's answers computed here, and make the cell's outputs the
     report plus the score (so nothing the kernel wrote can change it). All the notebook's cells
-    are judged in one pytest session. A record made for other inputs (another student's, or
+    are judged together (one pass over the suite). A record made for other inputs (another student's, or
     forged at home) answers none of the calls the checks make: every check scores 0."""
 
     def preprocess(self, nb, resources):

@@ -66,12 +66,9 @@ def warm_imports() -> None:
     from grader.exercises import ASSIGNMENTS
     for assignment in ASSIGNMENTS:
         importlib.import_module(f"grader.suites.{assignment}")
-    # What IPKernelApp.initialize imports (the debugger alone is 0.4 s) and pytest's plugins.
+    # What IPKernelApp.initialize imports (the debugger alone is 0.4 s).
     for name in KERNEL_MODULES:
         importlib.import_module(name)
-    from _pytest.config import default_plugins
-    for name in default_plugins:
-        importlib.import_module(f"_pytest.{name}")
     # The first figure a kernel draws loads fonts and builds caches: do it here, off-screen
     # (no pyplot state is touched).
     figure = Figure(figsize=(1, 1))

@@ -29,12 +29,12 @@ test: setup system-tests
 	$(PY) -m pytest
 
 # The unit tests of the engine, the suites and the catalogue (no nbgrader, JupyterLab,
-# Chromium or venvs: those tests are marked slow): under 2 minutes.
+# Chromium or venvs: those tests are marked slow), with 20 secret seeds: about 3 minutes.
 test-fast: setup system
 	$(PY) -m pytest -m "not slow"
 
-# The secret-seed sweep of tests/test_secret.py over 200 seeds (the full suite sweeps 50):
-# every correct style and catalogued mistake on each, ~32 min on two idle cores.
+# A deeper secret-seed sweep of tests/test_secret.py: 1020 seeds (make test-fast sweeps 20, the
+# full suite 200): every correct style and catalogued mistake on each, ~70 min on two idle cores.
 test-seeds: setup
 	GRADER_TEST_SEEDS=1000 $(PY) -m pytest tests/test_secret.py -k test_the_same_on_every_seed_of_the_full_suite
 

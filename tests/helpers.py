@@ -77,7 +77,8 @@ def ungraded_copy(graded, dest, assignment, keep=None):
     submissions removed from the gradebook; other folders' grading outputs left out)."""
     from nbgrader.api import Gradebook
     shutil.copytree(graded, dest, ignore=IGNORED)
-    for student in os.listdir(os.path.join(dest, "submitted")):
+    submitted = os.path.join(dest, "submitted")
+    for student in os.listdir(submitted) if os.path.isdir(submitted) else []:
         if keep is not None and student not in keep:
             shutil.rmtree(os.path.join(dest, "submitted", student))
     with Gradebook(f"sqlite:///{os.path.join(dest, 'gradebook.db')}", "dl-course") as gb:

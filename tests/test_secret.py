@@ -29,7 +29,7 @@ from grader.grading.secret import CourseSecret, SecretError
 from grader.instructor.cohort import build_submissions, expected_scores
 from grader.instructor.demo import REPO, make_course, nbgrader, scores
 from grader.suites import cell_points, graded_checks
-from tests.helpers import COHORT, judge_mistakes, solution_namespace
+from tests.helpers import COHORT, judge_mistakes, solution_namespace, ungraded_copy
 
 SECRET = bytes.fromhex("5ec7e7" * 10 + "00")
 for _assignment in ASSIGNMENTS:
@@ -503,23 +503,22 @@ def _course_without_secret(course, tmp_path):
 
 @pytest.mark.slow
 def test_without_a_secret_autograding_stops_with_one_line(course, tmp_path):
-    assert build_submissions(course, COHORT, "activations", students=["ada"])
-    config, before, without = _course_without_secret(course, tmp_path)
+    # In a copy of the course: nbgrader removes a submission's autograded/ folder when its
+    # autograding fails, and the shared course's grades are other tests' expectations.
+    root = ungraded_copy(course, tmp_path / "course", "activations", keep=set())
+    assert build_submissions(root, COHORT, "activations", students=["ada"])
+    config, _, without = _course_without_secret(root, tmp_path)
+    with open(config, "w") as f:
+        f.write(without)
     env = {k: v for k, v in os.environ.items() if k != "DL_GRADER_SECRET"}
-    try:
-        with open(config, "w") as f:
-            f.write(without)
-        proc = subprocess.run([sys.executable, "-m", "grader", "autograde", "activations", "--force"], cwd=course,
-                              capture_output=True, text=True, env=env, timeout=300)
-        assert proc.returncode == 2
-        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: no course secret at ")
-        assert "python -m grader secret" in proc.stderr and proc.stdout == ""
-        plain = nbgrader(course, "autograde", "activations", "--force", "--student", "ada", check=False)
-        assert "python -m grader secret" in plain.stdout + plain.stderr
-        assert not glob.glob(os.path.join(course, "autograded", "ada", "activations", "*.ipynb"))
-    finally:
-        with open(config, "w") as f:
-            f.write(before)
+    proc = subprocess.run([sys.executable, "-m", "grader", "autograde", "activations", "--force"], cwd=root,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: no course secret at ")
+    assert "python -m grader secret" in proc.stderr and proc.stdout == ""
+    plain = nbgrader(root, "autograde", "activations", "--force", "--student", "ada", check=False)
+    assert "python -m grader secret" in plain.stdout + plain.stderr
+    assert not glob.glob(os.path.join(root, "autograded", "ada", "activations", "*.ipynb"))
 
 
 # --- for real: nbgrader, with innocent students graded before and after ------------------------

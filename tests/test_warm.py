@@ -19,6 +19,7 @@ import shutil
 import nbformat
 import pytest
 
+from grader.engine.plan import PLAN_FILE
 from grader.instructor.cohort import build_submissions
 from grader.instructor.demo import nbgrader, scores
 from grader.suites import cell_points
@@ -166,7 +167,7 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
     assert seen["exp_type"] == "ufunc" and seen["abs_is_builtin"] and seen["plot"], seen
     assert seen["linewidth"] == 1.5, seen
     assert not seen["poison"] and not seen["matplotlibrc"] and "left-behind.txt" not in seen["tmp"], seen
-    assert seen["folder"] == ["activations.ipynb"], seen
+    assert seen["folder"] == sorted([PLAN_FILE, "activations.ipynb"]), seen   # its own notebook and plan only
     assert seen["queues"] == 0 and seen["others"] == [], seen
     # A student who kills its template keeps its points (above); the next one is graded in a
     # new sandbox, where nothing of the killer (its sleeping process) is left.

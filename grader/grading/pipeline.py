@@ -146,6 +146,10 @@ class ExecuteSurvivingDeath(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
+            # Whether the cell's execution count reached us before the kernel died is a race
+            # (a kernel that dies at once may never send it): a cell that did not finish shows
+            # none, so two gradings of one notebook give the same feedback.
+            cell.execution_count = None
             hit = self._limit_reached(cell)
             if hit is not None:
                 return self._over_limit(cell, resources, index, hit)

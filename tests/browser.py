@@ -49,13 +49,14 @@ def chromium_page(width=1200, height=900):
         yield browser.new_page(viewport={"width": width, "height": height})
 
 
-def block_network(page):
-    """Refuse every request that is not for a local file or inline data; returns the list
-    of refused URLs (so a test can assert that a page needs nothing from a server)."""
+def block_network(page, allowed=("file:", "data:")):
+    """Refuse every request whose URL does not start with one of `allowed` (by default: local
+    files and inline data); returns the list of refused URLs (so a test can assert that a page
+    needs nothing from a server, or from anything but its own)."""
     refused = []
 
     def route(r):
-        if r.request.url.startswith(("file:", "data:")):
+        if r.request.url.startswith(allowed):
             r.continue_()
         else:
             refused.append(r.request.url)

@@ -33,7 +33,7 @@ import pytest
 
 from grader.instructor.demo import REPO, scores
 from grader.suites import cell_points
-from tests.browser import chromium, screenshot
+from tests.browser import block_network, chromium, screenshot
 from tests.shared_server import COURSE_ID, shared_server
 from tests.test_student_lab import SOLUTIONS, cell, close_dialog, menu, type_solution, validate, wait_for_output
 
@@ -80,26 +80,10 @@ def formgrader(server, browser):
     with server.lab(server.instructor_name, cwd=server.course) as (url, token):
         page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(60_000)
-        refused = only_from(page, url)
+        refused = block_network(page, allowed=(url + "/",))   # the TA's own server only: no CDN, no network
         page.goto(f"{url}/formgrader?token={token}")
         yield page, url, refused
         page.close()
-
-
-def only_from(page, url):
-    """Refuse every request from `page` that is not for `url`'s server (no CDN, no network):
-    returns the list of refused URLs."""
-    refused = []
-
-    def route(r):
-        if r.request.url.startswith(url + "/"):
-            r.continue_()
-        else:
-            refused.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    return refused
 
 
 def formgrader_button(page, button, success):

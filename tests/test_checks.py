@@ -85,6 +85,7 @@ def test_pytest_settings_in_the_graders_environment_change_nothing(monkeypatch, 
     monkeypatch.setenv(variable, value)
     result = grade_with("activations", "softmax", solution_namespace("activations"))
     assert result.checks and result.score == result.max_score, result.report()
+    assert os.environ[variable] == value, "the grader's environment is left as it was"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

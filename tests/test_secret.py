@@ -493,12 +493,10 @@ def test_the_secret_is_made_outside_the_course_and_never_inside_it(tmp_path):
         missing.load()
 
 
-def _course_without_secret(course, tmp_path):
-    """The test course's config with its secret pointing nowhere."""
-    config = os.path.join(course, "nbgrader_config.py")
-    with open(config) as f:
-        text = f.read()
-    return config, text, text + f"\nc.CourseSecret.path = {str(tmp_path / 'missing.secret')!r}\n"
+def _point_secret_nowhere(course, tmp_path):
+    """Make the course's config name a secret file that does not exist."""
+    with open(os.path.join(course, "nbgrader_config.py"), "a") as f:
+        f.write(f"\nc.CourseSecret.path = {str(tmp_path / 'missing.secret')!r}\n")
 
 
 @pytest.mark.slow
@@ -507,9 +505,7 @@ def test_without_a_secret_autograding_stops_with_one_line(course, tmp_path):
     # autograding fails, and the shared course's grades are other tests' expectations.
     root = ungraded_copy(course, tmp_path / "course", "activations", keep=set())
     assert build_submissions(root, COHORT, "activations", students=["ada"])
-    config, _, without = _course_without_secret(root, tmp_path)
-    with open(config, "w") as f:
-        f.write(without)
+    _point_secret_nowhere(root, tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "DL_GRADER_SECRET"}
     proc = subprocess.run([sys.executable, "-m", "grader", "autograde", "activations", "--force"], cwd=root,
                           capture_output=True, text=True, env=env, timeout=300)

@@ -47,7 +47,6 @@ class Drawn:
     """Stands for argument `index` of `case` until the runner draws it."""
     case: Case
     index: int
-    count: int
 
     def __repr__(self):
         return f"<{self.case.id} argument {self.index}>"
@@ -61,9 +60,8 @@ def cases(*case_list: Case):
         raise ValueError(f"case ids must be unique: {ids}")
 
     def decorate(fn):
-        names = [p for p in inspect.signature(fn).parameters if p not in _FIXTURES]
-        params = [pytest.param(*(Drawn(c, i, len(names)) for i in range(len(names))), id=c.id)
-                  for c in case_list]
+        names = _drawn_parameters(fn)
+        params = [pytest.param(*(Drawn(c, i) for i in range(len(names))), id=c.id) for c in case_list]
         fn.cases = tuple(case_list)
         return pytest.mark.parametrize(names, params)(fn)
     return decorate
@@ -107,9 +105,10 @@ def graded_checks(assignment: str) -> tuple[GradedCheck, ...]:
                 kw = mark.kwargs
                 found.append(GradedCheck(kw["api"], name, float(kw["points"]), kw["category"],
                                          bool(kw.get("public")), (fn.__doc__ or name).strip().splitlines()[0],
-                                         getattr(fn, "cases", ()), fn, _argument_count(fn)))
+                                         getattr(fn, "cases", ()), fn, len(_drawn_parameters(fn))))
     return tuple(found)
 
 
-def _argument_count(fn) -> int:
-    return len([p for p in inspect.signature(fn).parameters if p not in _FIXTURES])
+def _drawn_parameters(fn) -> list[str]:
+    """A check's parameters after the fixtures `student` and `ref`: what its cases draw."""
+    return [p for p in inspect.signature(fn).parameters if p not in _FIXTURES]

@@ -22,7 +22,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from grader.exercises import is_stateful
+from grader.exercises import TRAINS, is_stateful
+from grader.engine.bank import call_key
 from grader.engine.closeness import differences, tolerance
 from grader.engine.driver import play
 from grader.engine.findings import Finding
@@ -38,6 +39,13 @@ IN_PLACE = ("an in-place update of the input (x -= ..., np.exp(x, out=x))",
 NOT_IN_PLACE = ("new arrays put in the params list instead of updating the params in place "
                 "(the model's own arrays never change)",
                 "update each array itself: p -= lr * g, or p[...] = new_value")
+
+# What a wrong trainer answered, by (mistake, call): a trainer's run is long (the spirals' 2000
+# steps: ~1.2 s for the six wrong trainers of a notebook that fails it) and a case with fixed
+# inputs makes the same call for every student, so a grading process plays it once. An answer
+# is a pure function of its call (it plays copies); the oldest entries go past MAX_TRAINED.
+_trained: dict = {}
+MAX_TRAINED = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +66,18 @@ class Mistake:
     def answer(self, args: tuple, kwargs: dict, part: str = "") -> np.ndarray | None:
         """What this wrong implementation answers to the call (played like the student's: an
         optimizer's run, a trainer, one part of the answer), or None if it fails."""
+        if self.api not in TRAINS:
+            return self._play(args, kwargs, part)
+        key = (self, call_key(self.api, args, kwargs, part))
+        if key not in _trained:
+            if len(_trained) >= MAX_TRAINED:
+                del _trained[next(iter(_trained))]
+            _trained[key] = self._play(args, kwargs, part)
+            if _trained[key] is not None:
+                _trained[key].flags.writeable = False   # shared by later diagnoses
+        return _trained[key]
+
+    def _play(self, args, kwargs, part):
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:

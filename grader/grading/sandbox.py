@@ -244,6 +244,16 @@ def kit_mismatch(python: str) -> str:
     return ""
 
 
+def start_warm_sandbox(config=None) -> None:
+    """Start this process's warm sandbox now, in the background, for the kernels a manager with
+    `config` would start: its template's imports (~1 s, in its own process) then overlap with
+    this process's own work, and the first kernel waits only for what is left. Nothing happens
+    where kernels are cold or unsandboxed."""
+    manager = SandboxedKernelManager(config=config)
+    if manager.warm and not preflight(manager.required, manager.kernel_spec.argv) and not unavailable_reason():
+        warm.start_in_background(manager.warm_key(), bwrap_command)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts the grading kernel in the sandbox with its limits (see the module docstring and
     grader.grading.limits). After a cell, `limit_reached(outputs)` says whether a limit ended
@@ -318,16 +328,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     def _environment(self) -> dict:
-        env = dict(self._launch_args.get("env") or os.environ)
+        env = dict((self._launch_args or {}).get("env") or os.environ)
         env.update({k: os.environ[k] for k in self.kept_env if k in os.environ})
         return env
+
+    def warm_key(self) -> warm.TemplateKey:
+        """What this manager's kernels need of a warm sandbox (a kernel's own settings, such as
+        NBGRADER_EXECUTION, are given to each forked kernel instead)."""
+        env = {k: v for k, v in kernel_env(self._environment()).items() if k != "NBGRADER_EXECUTION"}
+        return warm.TemplateKey(kernel_python(self.kernel_spec.argv), self.limits, tuple(sorted(env.items())))
 
     async def _pre_start_warm(self, **kw):
         """Prepare a kernel forked in this process's warm sandbox (grader.grading.warm): its
         folder and connection file there, its cgroups; WarmProvisioner launches it."""
-        env = {k: v for k, v in kernel_env(self._environment()).items() if k != "NBGRADER_EXECUTION"}
-        key = warm.TemplateKey(kernel_python(self.kernel_spec.argv), self.limits, tuple(sorted(env.items())))
-        self.warm_sandbox = warm.sandbox_for(key, bwrap_command)
+        self.warm_sandbox = warm.sandbox_for(self.warm_key(), bwrap_command)
         self._folder = tempfile.mkdtemp(prefix="k-", dir=self.warm_sandbox.kernels)
         self.transport = "ipc"
         self.ip = os.path.join(self._folder, "kernel")

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from grader.grading import intake
@@ -181,7 +182,6 @@ def check_course(root: str, assignment: str, url: str) -> None:
     if not submissions(root, assignment):
         raise AutogradeError(f"no submissions of {assignment!r}: expected "
                              f"submitted/<student>/{assignment}/ in {root}")
-    check_sandbox(root)
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SQLAlchemyError
     try:
@@ -195,10 +195,10 @@ def check_course(root: str, assignment: str, url: str) -> None:
                              f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
 
 
-def check_sandbox(root):
-    """If the course grades in the kit's sandbox: stop here, with nbgrader's line, when it
-    cannot be made or its kernel would not import this kit (else every submission fails)."""
-    config = course_config(root)
+def check_sandbox(config) -> None:
+    """If the course (nbgrader `config`) grades in the kit's sandbox: stop here, with nbgrader's
+    line, when it cannot be made or its kernel would not import this kit (else every submission
+    fails)."""
     if "SandboxedKernelManager" not in str(config.get("Execute", {}).get("kernel_manager_class", "")):
         return
     from grader.grading.sandbox import preflight
@@ -276,7 +276,8 @@ def failure_reason(log: str) -> str:
 def warm_up(root: str, url: str, assignment: str) -> None:
     """Load, once, what every submission needs, in the process the local workers fork from:
     nbgrader's converter and API with the course's config, the kernel client, the judge, and
-    torch (which computes the references for each student's secret inputs)."""
+    torch (which computes the references for each student's secret inputs; imported here but
+    first run in the workers: a fork of a process that ran torch may hang)."""
     import importlib
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
@@ -295,7 +296,7 @@ def warm_up(root: str, url: str, assignment: str) -> None:
     _api(root, url)
 
 
-def _start_worker(log_path):
+def _start_worker(log_path, root, assignment):
     # Ctrl-C (or SIGTERM) stops the front end from starting new submissions; the running ones
     # finish (their kernels have their own time limits), so nothing is left half-written.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -305,18 +306,31 @@ def _start_worker(log_path):
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    warm_up_worker(root, assignment)
+
+
+def warm_up_worker(root: str, assignment: str) -> None:
+    """Before a worker's first submission: start its warm kernel sandbox in the background and,
+    meanwhile, pay its first judging's one-time costs (torch, pictures): ~1-2.5 s per worker
+    that the first submission would otherwise wait for. A failure here costs no grade: the
+    first submission meets it again and reports it."""
+    from grader.grading import pipeline, sandbox
+    try:
+        sandbox.start_warm_sandbox(course_settings(root))
+        pipeline.warm_up_judging(assignment)
+    except Exception as exc:   # noqa: BLE001
+        print(f"worker warm-up failed ({type(exc).__name__}: {exc}); grading goes on", file=sys.stderr)
 
 
 class LocalWorkers:
     """N forked worker processes on this machine."""
 
-    def __init__(self, jobs, log_path, warm):
+    def __init__(self, jobs, log_path, root, assignment):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        warm_up(*warm)
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_start_worker, initargs=(log_path,))
+                                        initializer=_start_worker, initargs=(log_path, root, assignment))
 
     def submit(self, *args):
         return self.pool.submit(grade_submission, *args)
@@ -370,8 +384,18 @@ def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = No
     # nbgrader runs `alembic` (a script beside this interpreter) when it creates a gradebook
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     url = gradebook_url(root, db_url)
-    check_course(root, assignment, url)
-    secret = secret_id(course_secret(root))
+    # The sandbox check waits ~0.7 s for two sandboxed processes; meanwhile the course is
+    # checked and what local workers need is loaded here. (What the check imports is imported
+    # first: two threads importing modules that import each other can see half-made ones.)
+    config = course_config(root)
+    import grader.grading.sandbox  # noqa: F401
+    with ThreadPoolExecutor(1) as background:
+        sandbox_checked = background.submit(check_sandbox, config)
+        check_course(root, assignment, url)
+        secret = secret_id(course_secret(root))
+        if not scheduler:
+            warm_up(root, url, assignment)
+        sandbox_checked.result()
     with only_grader(root, assignment):
         return _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqdm, secret)
 
@@ -421,8 +445,7 @@ def _grade_all(root, assignment, jobs, url, scheduler, force, feedback, out, tqd
     if scheduler:
         workers = DaskWorkers(scheduler)
     else:
-        workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"),
-                               warm=(root, url, assignment))
+        workers = LocalWorkers(jobs, os.path.join(log_folder(root, assignment), "workers.log"), root, assignment)
     futures = {workers.submit(root, assignment, student, url, feedback, secret): student for student in todo}
     counted = set()
     with tqdm(total=len(todo), desc=assignment, unit="submission", file=out, smoothing=0.1) as bar:

@@ -118,6 +118,7 @@ MODES = ("floor", "serial", "jobs2")
 TARGETS = {"serial": 0.6, "jobs2": 0.25}   # issue 17: at most this many times the floor
 PHASES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "phases")   # its sitecustomize
 PHASES = ("start-up", "kernel start", "notebook cells", "answering", "judging", "kernel stop")
+ONCE = ("front-end warm-up", "worker warm-up", "sandbox start")   # per command, before submissions
 CLASS = 1000                                             # --class: students, with the three notebooks
 CLASS_ASSIGNMENTS = ("activations", "losses", "optimizers")
 CLASS_TARGET_MINUTES = 15
@@ -266,7 +267,7 @@ def phases_logged(path):
 def phase_totals(path):
     """{phase: seconds summed over every process}, and the number of commands, from a phases log;
     `nbgrader and the rest` is what each submission spent outside the measured phases."""
-    totals = dict.fromkeys(PHASES + ("submission",), 0.0)
+    totals = dict.fromkeys(PHASES + ONCE + ("submission",), 0.0)
     commands = 0
     if os.path.exists(path):
         with open(path) as f:
@@ -341,6 +342,13 @@ def report(out, modes, timings, checks, assignments, submissions, jobs):
         totals, commands = phase_totals(os.path.join(out, f"phases-{mode}.jsonl"))
         print(f"{label[mode]:18}{totals['start-up'] / max(commands, 1):13.2f}"
               + "".join(f"{totals[n] / submissions:{len(n) + 2}.3f}" for n in names))
+    print(f"\nonce per command, before its first submission (seconds per command, summed over workers; "
+          f"\nthe sandbox starts in the background of the workers' warm-up)")
+    print(f"{'mode':18}" + "".join(f"{n:>{len(n) + 2}}" for n in ONCE))
+    for mode in modes:
+        if mode != "floor":
+            totals, commands = phase_totals(os.path.join(out, f"phases-{mode}.jsonl"))
+            print(f"{label[mode]:18}" + "".join(f"{totals[n] / max(commands, 1):{len(n) + 2}.2f}" for n in ONCE))
     print("\ncorrectness (gradebook)")
     problems = []
     for mode in modes:

@@ -11,7 +11,11 @@ When GRADER_BENCH_PHASES names a file, each process appends one JSON line per me
 - `submission`: one `grade_submission` of `python -m grader autograde`, start to end (the rest of
   it, after the phases above, is nbgrader's own work: copying, reading, writing, the gradebook);
 - `start-up`: from the process's start until `python -m grader autograde` begins its work
-  (the interpreter and the command's imports).
+  (the interpreter and the command's imports);
+- once per command or worker, before the first submission: `front-end warm-up` (what the
+  workers need, loaded before they fork), `worker warm-up` (each worker's torch and matplotlib
+  first uses) and `sandbox start` (a warm sandbox's template imports; in the background of a
+  worker's warm-up, or inside a kernel start when one was not started ahead).
 """
 import functools
 import importlib.abc
@@ -82,6 +86,8 @@ def patch_pipeline(module):
 
 def patch_autograde(module):
     module.grade_submission = timed("submission", module.grade_submission)
+    module.warm_up = timed("front-end warm-up", module.warm_up)
+    module.warm_up_worker = timed("worker warm-up", module.warm_up_worker)
     main = module.main
 
     def timed_main(args):
@@ -90,8 +96,12 @@ def patch_autograde(module):
     module.main = timed_main
 
 
+def patch_warm(module):
+    module.WarmSandbox.__init__ = timed("sandbox start", module.WarmSandbox.__init__)
+
+
 PATCHES = {"nbclient.client": patch_nbclient, "grader.grading.pipeline": patch_pipeline,
-           "grader.instructor.autograde": patch_autograde}
+           "grader.instructor.autograde": patch_autograde, "grader.grading.warm": patch_warm}
 
 
 class PatchOnImport(importlib.abc.MetaPathFinder):

@@ -313,3 +313,30 @@ def test_student_chosen_names_in_notes_are_shown_never_rendered(name, shown):
     from nbconvert.filters.markdown import markdown2html
     from grader.grading.sanitize import literal
     assert markdown2html(literal(name)).strip() == f"<p>{shown}</p>"
+
+
+@pytest.mark.parametrize("meta, valid", [
+    ({"grade": True, "grade_id": "test_relu", "locked": True, "points": 3, "schema_version": 3,
+      "solution": False}, True),
+    ({"grade": True, "grade_id": "test_relu", "locked": True, "points": "three", "schema_version": 3,
+      "solution": False}, False),                                  # the schema: points are a number
+    ({"grade": "yes", "grade_id": "test_relu", "locked": True, "points": 3, "schema_version": 3,
+      "solution": False}, False)])
+def test_the_cell_metadata_check_judges_as_nbgraders_own(meta, valid):
+    """CheckCellMetadataOnce checks nbgrader's schema once per process: it must accept and refuse
+    exactly what nbgrader's CheckCellMetadata does, and leave nbgrader's validator as it was."""
+    import nbgrader.nbgraderformat.common as common
+    from nbgrader.nbgraderformat import ValidationError
+    from nbgrader.preprocessors import CheckCellMetadata
+
+    from grader.grading.pipeline import CheckCellMetadataOnce
+    verdicts = []
+    for check in (CheckCellMetadata(), CheckCellMetadataOnce(), CheckCellMetadataOnce()):   # twice: cached
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("relu", metadata={"nbgrader": dict(meta)})])
+        try:
+            check.preprocess(nb, {})
+            verdicts.append(True)
+        except ValidationError:
+            verdicts.append(False)
+    assert verdicts == [valid] * 3
+    assert common.jsonschema.validate.__module__ == "jsonschema.validators"

@@ -117,6 +117,24 @@ def run_notebook(tmp_path, cells, **limits):
     return ["".join(o.get("text", "") + o.get("evalue", "") for o in c.outputs) for c in nb.cells]
 
 
+def test_a_warm_sandbox_started_ahead_is_the_one_the_first_kernel_uses(tmp_path):
+    """autograde's workers start their warm sandbox in the background before their first
+    submission (grader.instructor.autograde.warm_up_worker). It must be made for exactly the
+    kernels the manager then starts: else the first kernel makes a second one, and the first
+    was started for nothing."""
+    import time
+    from traitlets.config import Config
+    warm._close_at_exit()   # none left by an earlier test
+    sandbox.start_warm_sandbox(Config())
+    deadline = time.monotonic() + warm.START_SECONDS
+    while warm._sandbox is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ahead = warm._sandbox
+    assert ahead is not None and ahead.alive
+    assert run_notebook(tmp_path, ["print(6 * 7)"]) == ["42\n"]
+    assert warm._sandbox is ahead
+
+
 @pytest.mark.slow
 def test_a_graded_test_cell_is_not_cut_off_by_the_cell_timeout_of_students_cells(tmp_path):
     """nbclient's wall-clock `timeout` is for the student's cells; a graded test cell runs the

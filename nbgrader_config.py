@@ -23,6 +23,9 @@ c.Execute.timeout = 60            # wall-clock seconds per student cell; grade()
 # Grading needs nothing from a kernel after its last cell: stop it at once instead of waiting
 # ~0.3 s for a polite exit (measured per notebook; bench/).
 c.Execute.shutdown_kernel = "immediate"
+# nbconvert checks the whole notebook against its schema after each preprocessor (~1.5 ms each,
+# about 20 per submission): check it once, after the last (an invalid notebook is still refused).
+c.Exporter.optimistic_validation = True
 c.LimitOutput.max_lines = 300
 c.CapCells.max_cell_chars = 1_000_000          # a cell's source and attachments
 c.CapCells.max_notebook_chars = 10_000_000     # all of a notebook's cells

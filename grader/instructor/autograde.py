@@ -4,8 +4,10 @@ Each submission is graded by nbgrader's own Autograde converter (through `NbGrad
 course's nbgrader_config.py, the kit's pipeline and the sandbox apply exactly as in `nbgrader
 autograde`), one student per task, N tasks at a time:
 - workers are long-lived processes: nbgrader and the judge are imported once (before the local
-  workers fork), not once per submission; with `--scheduler` they are the workers of a Dask
-  distributed cluster instead, on this machine or others that share the course folder;
+  workers fork), not once per submission, and each local worker starts its warm kernel sandbox
+  in the background while it pays torch's and matplotlib's first-use costs, before its first
+  submission; with `--scheduler` they are the workers of a Dask distributed cluster instead, on
+  this machine or others that share the course folder (they warm up on their first submission);
 - gradebook writes are short and each one waits for the database's lock: SQLite's busy timeout
   is raised so concurrent writers queue instead of failing with 'database is locked';
   PostgreSQL (`--db-url`, nbgrader's db_url) for many workers or several machines;

@@ -415,7 +415,8 @@ def run(out, students, modes, assignments, jobs):
         minutes = per * CLASS * len(CLASS_ASSIGNMENTS) / 60
         print(f"\n{CLASS:,} students x {len(CLASS_ASSIGNMENTS)} notebooks at this rate (kit --jobs {jobs}): "
               f"{minutes:.1f} minutes (target {CLASS_TARGET_MINUTES})" + ("" if students >= CLASS else
-              f", extrapolated from {students} students x {len(assignments)} notebooks"))
+              f", extrapolated from {students} students x {len(assignments)} notebooks, whose commands' "
+              "one-time costs (see above) a class spreads over far more submissions: --class grades one"))
     for mode, what, (student, assignment) in problems:
         print(f"  {mode}: {what}: {student} {assignment} ({origins[student, assignment]}): "
               f"{checks[mode]['scores'].get((student, assignment))}")

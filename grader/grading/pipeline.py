@@ -8,6 +8,7 @@ what the outputs are. Here the score of every `test_<name>` cell comes from
 and replaces the cell's outputs with the report and the score. So stderr, skipped cells,
 tampered graders and dead kernels all end in a score computed here, with a reason.
 """
+import asyncio
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute,
     GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteKernelspec,
     SaveAutoGrades)
-from traitlets import Integer, default
+from traitlets import Float, Integer, default
 
 from grader.exercises import ASSIGNMENTS
 from grader.engine.bank import References
@@ -113,6 +114,10 @@ class ExecuteSurvivingDeath(Execute):
                                   "machine the cell may need far longer than `timeout` in wall-clock time "
                                   "without doing anything wrong: this is only a backstop").tag(config=True)
 
+    alive_poll_interval = Float(0.05, help="seconds between checks, while a cell runs, that the kernel "
+                                "is still alive (nbclient checks every second: a kernel that dies at once "
+                                "cost each such submission ~1 s of waiting)").tag(config=True)
+
     @default("timeout_func")
     def _graded_cells_wait_longer(self):
         # A test cell's source is the instructor's (restored from the gradebook), so the longer wait
@@ -124,6 +129,17 @@ class ExecuteSurvivingDeath(Execute):
                 return max(self.timeout, self.graded_cell_timeout)
             return self.timeout
         return timeout
+
+    async def _async_poll_kernel_alive(self) -> None:
+        # nbclient's own loop, with its fixed 1 s sleep made alive_poll_interval. A check asks the
+        # kernel manager (for a sandboxed kernel, one request to its sandbox: ~0.5 ms).
+        while True:
+            await asyncio.sleep(self.alive_poll_interval)
+            try:
+                await self._async_check_alive()
+            except DeadKernelError:
+                self.task_poll_for_reply.cancel()
+                return
 
     def preprocess(self, nb, resources=None, km=None):
         for attempt in range(1, self.start_attempts + 1):

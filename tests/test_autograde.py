@@ -129,6 +129,32 @@ def test_a_worker_that_dies_fails_only_its_submission():
     assert result.reason.startswith("not graded: a worker process died (BrokenProcessPool")
 
 
+def test_gradebooks_share_one_engine_per_url_only_during_a_submission_and_only_in_one_process(tmp_path, monkeypatch):
+    import nbgrader.api
+    from nbgrader.api import Gradebook
+    from grader.instructor.autograde import one_engine_per_gradebook
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])   # alembic
+    real = nbgrader.api.create_engine
+    with one_engine_per_gradebook():
+        with Gradebook(url) as first:
+            first.add_student("ada")
+        with Gradebook(url) as second, Gradebook(url) as third:   # after first.close() disposed it
+            assert second.engine is first.engine and third.engine is first.engine
+            assert [s.id for s in second.students] == ["ada"]
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:   # a forked worker makes its own
+            with Gradebook(url) as child:
+                os.write(write, b"own" if child.engine is not first.engine else b"shared")
+            os._exit(0)
+        os.waitpid(pid, 0)
+        assert os.read(read, 10) == b"own"
+    assert nbgrader.api.create_engine is real
+    with Gradebook(url) as after:
+        assert after.engine is not first.engine
+
+
 @pytest.fixture(scope="module")
 def postgres():
     with running_postgres() as new_database:

@@ -3,6 +3,7 @@ answers, one per failed graded cell, a small PNG; none for a right answer."""
 import base64
 
 import numpy as np
+import pytest
 
 from grader.engine.bank import References
 from grader.engine.runner import judge
@@ -74,3 +75,43 @@ def test_no_picture_without_two_answers_to_compare():
     namespace = dict(solution_namespace("activations"), sigmoid=lambda x: 1 / 0)   # raises on every call
     result = _judge("activations", ["sigmoid"], namespace)["sigmoid"]
     assert result.score == 0 and cell_figures(result) == []
+
+
+def test_every_picture_is_byte_for_byte_a_new_figures_whatever_the_shared_figure_drew_before(monkeypatch):
+    from grader.engine.runner import Failure
+    from grader.engine.submission import Outcome
+    from grader.grading import figures
+    x = np.linspace(-3, 3, 9)
+    path = np.array([[1.0, 2.0], [0.8, 1.5], [0.6, 1.1], [0.5, 0.9]])
+    failures = {
+        "curve": Failure("c", "", outcome=Outcome("sigmoid", args=(x,), value=np.tanh(x)), expected=np.tanh(x) + 0.1),
+        "one number": Failure("o", "", outcome=Outcome("mse_loss", args=(x, x), value=np.array(0.3)),
+                              expected=np.array(0.2)),
+        "elements": Failure("e", "", outcome=Outcome("nll_loss", args=(np.zeros((3, 4)),), value=np.arange(3.0)),
+                            expected=np.arange(3.0) * 2),
+        "path": Failure("p", "", outcome=Outcome("SGD", value=path * 1.1), expected=path, step=2),
+        "one coordinate": Failure("1", "", outcome=Outcome("SGD", value=path[:, :1] + 1), expected=path[:, :1]),
+        "all NaN": Failure("n", "", outcome=Outcome("relu", args=(x,), value=np.full(9, np.nan)), expected=x),
+    }
+
+    def new_figure(name):
+        monkeypatch.setattr(figures, "_figure", None)
+        return figures.draw(failures[name], name)
+
+    new = {name: new_figure(name) for name in failures}
+    assert len(set(new.values())) == len(new)
+    for order in (list(failures), list(reversed(failures)), ["path", "all NaN", "one number", "curve"]):
+        for name in order:
+            assert figures.draw(failures[name], name) == new[name], f"{name} after {order}"
+
+    def half_drawn(fig, left, right, failure, title):   # a picture that fails half-way
+        left.bar([0, 1], [1e300, -1e300])
+        right.set_yscale("log")
+        raise ValueError("singular transform")
+
+    real = figures._draw
+    monkeypatch.setattr(figures, "_draw", half_drawn)
+    with pytest.raises(ValueError):
+        figures.draw(failures["curve"], "curve")
+    monkeypatch.setattr(figures, "_draw", real)
+    assert figures.draw(failures["elements"], "elements") == new["elements"]

@@ -15,6 +15,7 @@ kilobytes per picture; drawing one takes a few tens of milliseconds.
 import base64
 import io
 import logging
+import threading
 
 import numpy as np
 
@@ -67,9 +68,47 @@ def drawable(failure: Failure) -> bool:
 
 
 def draw(failure: Failure, title: str) -> bytes:
-    from matplotlib.figure import Figure   # imported on the first failed check only
-    fig = Figure(figsize=SIZE, dpi=DPI)
-    left, right = fig.subplots(1, 2)
+    with _canvas_lock:
+        fig, left, right = _canvas()
+        return _draw(fig, left, right, failure, title)
+
+
+_canvas_lock = threading.Lock()
+_figure = None
+
+
+def _canvas():
+    """The process's one figure, emptied back to a new figure's state. Making a figure, its axes
+    and their ticks was ~30% of each picture's cost (bench/figures.py), so every picture is drawn
+    on the same figure; a test checks that each PNG is byte for byte what a new figure gives,
+    whatever was drawn on it before."""
+    global _figure
+    if _figure is None:
+        from matplotlib.figure import Figure   # imported on the first failed check only
+        _figure = Figure(figsize=SIZE, dpi=DPI)
+        _figure.subplots(1, 2)
+        # a fixed place and fixed margins: tight_layout cost 50 ms
+        _figure.subplots_adjust(left=0.11, right=0.98, bottom=0.2, top=0.8, wspace=0.3)
+    for text in list(_figure.texts):
+        text.remove()
+    for ax in _figure.axes:
+        for artist in [*ax.lines, *ax.patches, *ax.texts, *ax.collections]:
+            artist.remove()
+        ax.containers.clear()
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+        ax.set_xscale("linear")   # also the default tick locators and formatters
+        ax.set_yscale("linear")
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_xlim(0, 1)         # a new axes' view (kept where no value can be drawn)
+        ax.set_ylim(0, 1)
+        ax.relim()
+        ax.set_autoscale_on(True)
+    return (_figure, *_figure.axes)
+
+
+def _draw(fig, left, right, failure, title):
     outcome = failure.outcome
     got, want = np.asarray(outcome.value, np.float64), np.asarray(failure.expected, np.float64)
     if is_stateful(outcome.api):
@@ -83,8 +122,7 @@ def draw(failure: Failure, title: str) -> bytes:
         if ax.get_yscale() == "linear":
             ax.locator_params(nbins=3)
         ax.tick_params(labelsize=7)
-    left.legend(fontsize=6, loc="upper left", framealpha=0.6)   # a fixed place and fixed margins: "best" and
-    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.2, top=0.8, wspace=0.3)   # tight_layout cost 50 ms
+    left.legend(fontsize=6, loc="upper left", framealpha=0.6)   # a fixed place: "best" costs
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()

@@ -86,7 +86,7 @@ def grade(name: str) -> float:
 def _answer_plan(name, namespace):
     student = LiveSubmission(namespace, budget=CELL_BUDGET)
     try:
-        _, plan = read_plan(PLAN_FILE)
+        _, plan = read_plan(PLAN_FILE, name)
     except PlanError as exc:
         print(f"{name}: {exc}: nothing to answer (the grader scores this cell 0).")
         return 0.0

@@ -271,6 +271,18 @@ def test_a_plan_is_the_same_bits_in_another_process(tmp_path):
     assert here.read_bytes() == there.read_bytes()
 
 
+def test_a_plan_written_again_is_read_again(tmp_path):
+    # The kernel keeps the last plan it parsed (its test cells all read one); another plan
+    # written at the same path must be read anew.
+    path, names = str(tmp_path / PLAN_FILE), list(ASSIGNMENTS["losses"])
+    for student in ("ada", "ben", "ada"):
+        plan = make_plan(Inputs.secret(SECRET, student, "losses"), names)
+        write_plan(path, "losses", plan)
+        for _ in range(2):
+            _, read = read_plan(path, "mse_loss")
+            assert [c.key for c in read["mse_loss"]] == [c.key for c in plan["mse_loss"]]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_kernel_answers_its_plan_and_the_judge_scores_it_the_same_twice(assignment, tmp_path):
     # What grading does, in-process: plan -> file -> the kernel's answers -> the record -> judge.

@@ -135,6 +135,18 @@ def test_a_warm_sandbox_started_ahead_is_the_one_the_first_kernel_uses(tmp_path)
     assert warm._sandbox is ahead
 
 
+def test_a_cell_that_prints_without_end_sends_its_first_million_characters_and_says_so(tmp_path):
+    """Each cell of a grading kernel sends at most MAX_STREAM_CHARS of stdout (and of stderr),
+    then a note; the next cell has its own allowance."""
+    from grader.grading.template import MAX_STREAM_CHARS
+    loop, line = "import sys\nfor i in range(3000):\n    print('x' * 999)\nprint('e' * 10, file=sys.stderr)", "x" * 999 + "\n"
+    note = f"\n[the grading kernel sent no more of this cell's stdout: over {MAX_STREAM_CHARS:,} characters]\n"
+    printed = run_notebook(tmp_path, [loop, "print('y' * 3_000_000)", "print('next')"])
+    assert printed[0] == (line * 3000)[:MAX_STREAM_CHARS] + note + "e" * 10 + "\n"
+    assert printed[1] == "y" * MAX_STREAM_CHARS + note
+    assert printed[2] == "next\n"
+
+
 @pytest.mark.slow
 def test_a_graded_test_cell_is_not_cut_off_by_the_cell_timeout_of_students_cells(tmp_path):
     """nbclient's wall-clock `timeout` is for the student's cells; a graded test cell runs the

@@ -98,6 +98,38 @@ def skip_empty_flushes() -> None:
     OutStream.flush = flush_if_written
 
 
+# Characters of stdout (and of stderr) a grading kernel sends per cell: far above what nbgrader's
+# pipeline keeps of an output (CapOutput: 20,000 characters), far below a print in a loop.
+MAX_STREAM_CHARS = 1_000_000
+
+
+def cap_streams(limit: int = MAX_STREAM_CHARS) -> None:
+    """A cell that prints without end (a debugging print in an optimizer's step: 73 million
+    characters in one cell) cost ~1.1 s to encode, send and decode, though the pipeline keeps
+    20,000 characters of each output. A grading kernel's stdout and stderr now send at most
+    `limit` characters per cell each, then one line saying so (its own output, which the
+    pipeline's caps keep). Not a defence: a kernel's code can send outputs by other ways."""
+    from ipykernel.iostream import OutStream
+    write = OutStream.write
+
+    def write_capped(self, string):
+        cell = self.parent_header.get("msg_id")
+        if getattr(self, "_capped_cell", None) != cell:   # a new cell: a new allowance
+            self._capped_cell, self._sent, self._noted = cell, 0, False
+        room, self._sent = limit - self._sent, self._sent + len(string)
+        if len(string) <= room:
+            return write(self, string)
+        if not self._noted:
+            self._noted = True
+            if room > 0:
+                write(self, string[:room])
+            self.flush()   # the note below becomes an output of its own
+            write(self, f"\n[the grading kernel sent no more of this cell's {self.name}: "
+                        f"over {limit:,} characters]\n")
+        return len(string)
+    OutStream.write = write_capped
+
+
 def run_kernel(request: dict, go: int) -> None:
     """In the forked child: wait for `go`, become a fresh grading kernel, never return."""
     try:
@@ -123,6 +155,7 @@ def run_kernel(request: dict, go: int) -> None:
         numpy.random.seed()   # the template's global generator state would be every child's
         sys.argv = [sys.argv[0], "-f", request["connection_file"], *KERNEL_SETTINGS]
         skip_empty_flushes()
+        cap_streams()
         from ipykernel import kernelapp
         kernelapp.launch_new_instance(argv=sys.argv[1:])
         os._exit(0)

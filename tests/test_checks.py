@@ -54,6 +54,21 @@ def test_each_known_mistake_fails_exactly_its_checks_and_is_named(mistake, mista
     assert mistake.line() in result.report()
 
 
+def test_the_tanh_form_of_gelu_fails_the_approximate_check_on_every_students_inputs():
+    # Each student's hidden checks draw their own inputs. With a normal draw, 2 of these 400
+    # students' inputs (one of the whole-class bench's 3,000 too) fell where the tanh form is within
+    # 1e-7 of the erf form, and the tanh form passed for approximate='none'.
+    from grader.engine.inputs import Inputs
+    from grader.engine.runner import judge
+    from grader.suites.activations import gelu_always_tanh
+    namespace, ref = dict(solution_namespace("activations"), gelu=gelu_always_tanh), trusted_references("activations")
+    passed = [student for student in (f"s{i}" for i in range(400))
+              if next(c for c in judge({"gelu": LiveSubmission(namespace)}, ref,
+                                       inputs=Inputs.secret(bytes(range(32)), student, "activations"))["gelu"].checks
+                      if c.name == "test_gelu_approximate").passed]
+    assert passed == []
+
+
 @pytest.mark.parametrize("assignment, name", NAMES)
 def test_every_check_is_failed_by_some_known_mistake(assignment, name):
     result = grade_with(assignment, name, solution_namespace(assignment))

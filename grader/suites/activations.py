@@ -537,10 +537,20 @@ def test_softplus_contract(student, ref, x):
 
 # --- gelu ------------------------------------------------------------------------------
 
+def _moderate(dtype):
+    """2 to 6 values of size 0.5 to 3, either sign: there gelu's tanh form is at least 2.5e-6 from
+    its erf form. (Near 0 and past |x| = 5 the two agree to 1e-7: a normal draw of 2 such values
+    let the tanh form pass for approximate='none', about one student in a hundred.)"""
+    def draw(rng):
+        size = shape(rng, 1, 2, 6)
+        return (signs(rng, size) * uniform(rng, 0.5, 3.0, size)).astype(dtype)
+    return draw
+
+
 APPROXIMATIONS = [
     Case("float64-tanh", _with(_ordinary(2, F64, 2.5), "tanh")),
     Case("float32-tanh", _with(_ordinary(3, F32, 2.5), "tanh")),
-    Case("float64-none", _with(_ordinary(1, F64, 2.5), "none")),
+    Case("float64-none", _with(_moderate(F64), "none")),
 ]
 GELU_HUGE = [
     Case("float64-none", _with(_spread([-1000.0, -100.0, -40.0, 0.0, 40.0, 100.0, 1000.0], np.float64), "none")),

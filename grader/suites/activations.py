@@ -540,7 +540,7 @@ def test_softplus_contract(student, ref, x):
 def _moderate(dtype):
     """2 to 6 values of size 0.5 to 3, either sign: there gelu's tanh form is at least 2.5e-6 from
     its erf form. (Near 0 and past |x| = 5 the two agree to 1e-7: a normal draw of 2 such values
-    let the tanh form pass for approximate='none', about one student in a hundred.)"""
+    let the tanh form pass for approximate='none', about one student in 200.)"""
     def draw(rng):
         size = shape(rng, 1, 2, 6)
         return (signs(rng, size) * uniform(rng, 0.5, 3.0, size)).astype(dtype)

@@ -80,7 +80,7 @@ print("ATTACK", len(lingering) >= 1, os.path.exists("/tmp/ipython/profile_defaul
 '''
 
 PROBE = r'''
-import builtins, json, os, sys
+import builtins, gc, json, os, sys
 import matplotlib
 import numpy as np
 procs = {}
@@ -99,7 +99,7 @@ print("PROBE " + json.dumps({
     "tmp": sorted(os.listdir("/tmp")),
     "poison": os.path.exists("/tmp/ipython/profile_default/startup/00-poison.py"),
     "matplotlibrc": os.path.exists("/tmp/matplotlib/matplotlibrc"),
-    "folder": sorted(os.listdir(".")), "queues": queues, "others": sorted(
+    "folder": sorted(os.listdir(".")), "queues": queues, "frozen": gc.get_freeze_count(), "others": sorted(
         cmd for p, cmd in procs.items() if int(p) not in (1, os.getpid()) and "grader.grading.template" not in cmd),
 }))
 '''
@@ -169,6 +169,8 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
     assert not seen["poison"] and not seen["matplotlibrc"] and "left-behind.txt" not in seen["tmp"], seen
     assert seen["folder"] == sorted([PLAN_FILE, "activations.ipynb"]), seen   # its own notebook and plan only
     assert seen["queues"] == 0 and seen["others"] == [], seen
+    # The template's imports reach each kernel frozen (gc.freeze: its collections skip them).
+    assert seen["frozen"] > 10_000, seen
     # A student who kills its template keeps its points (above); the next one is graded in a
     # new sandbox, where nothing of the killer (its sleeping process) is left.
     after = probed(root, "w5_probe")

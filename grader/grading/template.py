@@ -25,6 +25,7 @@ answering is thrown away by the trusted side (grader.grading.warm), which starts
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -336,6 +337,10 @@ def main() -> None:
     from grader.grading.kernel import RefuseReferenceLibraries
     sys.meta_path.insert(0, RefuseReferenceLibraries())
     warm_imports()
+    # Everything imported so far lives as long as the template: out of the garbage collector's
+    # reach, so that a kernel's collections neither walk it nor write to its pages (each such
+    # write copies a page the fork shared). Python's gc docs advise this before fork().
+    gc.freeze()
     replies.write(json.dumps({"ready": os.getpid()}) + "\n")
     replies.flush()
     Template().serve(requests, replies)

@@ -26,6 +26,7 @@ import contextlib
 import copy
 import fcntl
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -349,6 +350,9 @@ def warm_up_worker(root: str, assignment: str) -> None:
         pipeline.warm_up_judging(assignment)
     except Exception as exc:   # noqa: BLE001
         print(f"worker warm-up failed ({type(exc).__name__}: {exc}); grading goes on", file=sys.stderr)
+    # What is loaded by now (nbgrader, torch, matplotlib: a million objects) lives as long as the
+    # worker: the garbage collector stops walking it at each full collection.
+    gc.freeze()
 
 
 class LocalWorkers:

@@ -155,6 +155,49 @@ def test_gradebooks_share_one_engine_per_url_only_during_a_submission_and_only_i
         assert after.engine is not first.engine
 
 
+def test_a_notebooks_grades_are_saved_in_one_transaction(graded, tmp_path):
+    """SaveAutoGradesAtOnce saves what nbgrader's SaveAutoGrades saves, all or nothing: when a
+    cell's grade is not in the gradebook (nbgrader then fails the submission), none of the
+    notebook's other new grades is kept either (nbgrader committed those before it)."""
+    import shutil
+    import nbformat
+    from nbgrader.api import MissingEntry
+    from grader.grading.cells import nbgrader_meta
+    from grader.grading.pipeline import SaveAutoGradesAtOnce
+    root = str(tmp_path / "course")
+    shutil.copytree(graded, root)
+    url = f"sqlite:///{os.path.join(root, 'gradebook.db')}"
+    nb = nbformat.read(os.path.join(root, "autograded", "ada", "activations", "activations.ipynb"), 4)
+    resources = {"nbgrader": {"notebook": "activations", "assignment": "activations", "student": "ada",
+                              "db_url": url}}
+    before = scores(root, "activations")["ada"]
+    tests = [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
+    assert len(tests) >= 3 and all(before[nbgrader_meta(c)["grade_id"]] > 0 for c in tests)
+    for cell in tests:   # an error output first: nbgrader scores the cell 0
+        cell.outputs.insert(0, nbformat.from_dict({"output_type": "error", "ename": "E", "evalue": "", "traceback": []}))
+    last = nbgrader_meta(tests[-1])["grade_id"]
+    tests[-1].metadata["nbgrader"]["grade_id"] = "not_in_the_gradebook"
+    with pytest.raises(MissingEntry):
+        SaveAutoGradesAtOnce().preprocess(nb, resources)
+    assert scores(root, "activations")["ada"] == before
+    tests[-1].metadata["nbgrader"]["grade_id"] = last
+    SaveAutoGradesAtOnce().preprocess(nb, resources)
+    assert scores(root, "activations")["ada"] == {**before, **{nbgrader_meta(c)["grade_id"]: 0 for c in tests}}
+
+
+def test_a_worker_freezes_what_it_loaded_before_its_first_submission(tmp_path):
+    """After its warm-up (which fails here: no course), a worker's loaded modules are out of the
+    garbage collector's reach (gc.freeze)."""
+    import gc
+    from grader.instructor.autograde import LocalWorkers
+    workers = LocalWorkers(1, str(tmp_path / "logs" / "workers.log"), str(tmp_path / "no-course"), "activations")
+    try:
+        assert gc.get_freeze_count() == 0
+        assert workers.pool.submit(gc.get_freeze_count).result(timeout=120) > 10_000
+    finally:
+        workers.close()
+
+
 @pytest.fixture(scope="module")
 def postgres():
     with running_postgres() as new_database:

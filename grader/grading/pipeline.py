@@ -21,6 +21,7 @@ import numpy as np
 from jupyter_core.utils import run_sync
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput, Execute,
     GetGrades, IgnorePattern, LimitOutput, NbGraderPreprocessor, OverwriteKernelspec,
@@ -316,6 +317,38 @@ def take_record(cell: dict, name: str) -> tuple[dict, list[str]]:
     return record or {}, notes
 
 
+class SaveAutoGradesAtOnce(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, with the notebook's grades and comments written in one
+    transaction: nbgrader commits after each graded and each solution cell (about 20 write
+    transactions per notebook, each its own lock and, on SQLite, its own journal sync). The same
+    rows get the same values in the same order; a notebook whose saving fails half-way now
+    leaves none of its new grades instead of those of the cells before the failure."""
+
+    def preprocess(self, nb, resources):
+        nbgrader = resources["nbgrader"]
+        self.notebook_id, self.assignment_id = nbgrader["notebook"], nbgrader["assignment"]
+        self.student_id, self.db_url = nbgrader["student"], nbgrader["db_url"]
+        with Gradebook(self.db_url) as self.gradebook:
+            session = self.gradebook.db
+            self.gradebook.db = _FlushOnCommit(session)   # what nbgrader's per-cell code commits
+            nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)   # each cell
+            session.commit()
+        return nb, resources
+
+
+class _FlushOnCommit:
+    """A session whose commit() only flushes (sends the writes, keeps the transaction open)."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def commit(self):
+        self._session.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
 class CheckCellMetadataOnce(CheckCellMetadata):
     """nbgrader's CheckCellMetadata, with nbgrader's JSON schema for cell metadata checked once
     per process instead of before every cell: nbgrader's validator calls `jsonschema.validate`,
@@ -413,7 +446,7 @@ def _error_output(ename, evalue):
 SANITIZE = [ClearOutput, CapCells, DeduplicateIdsSafely, OverwriteKernelspec, OverwriteCellsFromGradebook,
             NeutraliseTags, CheckCellMetadataOnce, NoteLeftOutFiles, WriteNotes]
 AUTOGRADE = [WritePlan, ExecuteSurvivingDeath, RemovePlan, ScoreFromRecords, IgnorePattern, ClearMetadataPreprocessor,
-             CapOutput, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadataOnce]
+             CapOutput, LimitOutput, SaveAutoGradesAtOnce, AssignLatePenalties, CheckCellMetadataOnce]
 # SafeOutputs: students' HTML outputs reach the page with no active content, JavaScript and SVG
 # outputs are dropped (grader/grading/feedback.py; its FeedbackExporter does the same for markdown).
 FEEDBACK = [ClearHiddenTests, ShortenErrors, SafeOutputs, GetGrades, CSSHTMLHeaderPreprocessor]

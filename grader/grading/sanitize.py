@@ -130,6 +130,8 @@ class OverwriteCellsFromGradebook(OverwriteCells):
         meta = cell.metadata.get("nbgrader")
         if meta is None:
             return cell, resources
+        if not isinstance(self.gradebook, _NotebookCells):   # nbgrader's gradebook, opened for this notebook
+            self.gradebook = _NotebookCells(self.gradebook, self.notebook_id, self.assignment_id)
         grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
         if grade_id not in self._expected:
             if isinstance(grade_id, str):
@@ -164,6 +166,32 @@ class OverwriteCellsFromGradebook(OverwriteCells):
             nb.cells.insert(max(positions) + 1 if positions else len(nb.cells), cell)
             present.add(grade_cell.name)
         return nb, resources
+
+
+class _NotebookCells:
+    """A gradebook for OverwriteCells' per-cell code, with one notebook's source and graded cells
+    loaded at once: nbgrader queries the database for each cell (about 30 queries per notebook).
+    A cell it does not hold, and everything else, is asked of the gradebook itself (which raises
+    nbgrader's MissingEntry as before)."""
+
+    def __init__(self, gradebook, notebook: str, assignment: str):
+        found = gradebook.find_notebook(notebook, assignment)
+        self._gradebook, self._key = gradebook, (notebook, assignment)
+        self._source = {c.name: c for c in found.source_cells}
+        self._graded = {**{c.name: c for c in found.task_cells}, **{c.name: c for c in found.grade_cells}}
+
+    def find_source_cell(self, name, notebook, assignment):
+        if (notebook, assignment) == self._key and name in self._source:
+            return self._source[name]
+        return self._gradebook.find_source_cell(name, notebook, assignment)
+
+    def find_graded_cell(self, name, notebook, assignment):
+        if (notebook, assignment) == self._key and name in self._graded:
+            return self._graded[name]
+        return self._gradebook.find_graded_cell(name, notebook, assignment)
+
+    def __getattr__(self, name):
+        return getattr(self._gradebook, name)
 
 
 def expected_metadata(notebook) -> dict:

@@ -136,6 +136,10 @@ def test_gradebooks_share_one_engine_per_url_only_during_a_submission_and_only_i
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])   # alembic
     real = nbgrader.api.create_engine
+    made = []   # the engines create_all (which makes sure every table exists) runs on
+    monkeypatch.setattr(type(nbgrader.api.Base.metadata), "create_all",
+                        lambda self, bind, real=type(nbgrader.api.Base.metadata).create_all, **kw:
+                        made.append(bind) or real(self, bind, **kw))
     with one_engine_per_gradebook():
         with Gradebook(url) as first:
             first.add_student("ada")
@@ -150,9 +154,11 @@ def test_gradebooks_share_one_engine_per_url_only_during_a_submission_and_only_i
             os._exit(0)
         os.waitpid(pid, 0)
         assert os.read(read, 10) == b"own"
-    assert nbgrader.api.create_engine is real
+    assert made == [first.engine], "tables checked once per engine while it lasts"
+    assert nbgrader.api.create_engine is real and "create_all" not in vars(nbgrader.api.Base.metadata)
     with Gradebook(url) as after:
         assert after.engine is not first.engine
+    assert made == [first.engine, after.engine]
 
 
 def test_a_notebooks_grades_are_saved_in_one_transaction(graded, tmp_path):

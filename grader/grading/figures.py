@@ -86,8 +86,10 @@ def _canvas():
     whatever was drawn on it before."""
     global _figure
     if _figure is None:
-        from matplotlib.figure import Figure   # imported on the first failed check only
+        from matplotlib.backends.backend_agg import FigureCanvasAgg   # on the first failed check only
+        from matplotlib.figure import Figure
         _figure = Figure(figsize=SIZE, dpi=DPI)
+        FigureCanvasAgg(_figure)   # its own: savefig would make a canvas and a renderer per picture
         _figure.subplots(1, 2)
         # a fixed place and fixed margins: tight_layout cost 50 ms
         _figure.subplots_adjust(left=0.11, right=0.98, bottom=0.2, top=0.8, wspace=0.3)

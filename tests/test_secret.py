@@ -259,6 +259,42 @@ def test_two_students_get_different_inputs_and_one_student_the_same_ones_every_t
     assert all(np.array_equal(c.args[0], SPIRALS_X) for c in spirals)
 
 
+def test_a_students_draws_are_reused_as_copies_and_never_given_to_another_student():
+    """The runner keeps the last student's drawn arguments for the judging that follows the
+    plan: drawn once, each run gets the same values, whatever an earlier run did to its copy in
+    place; another student's inputs are drawn afresh; values it cannot copy are never kept."""
+    import dataclasses
+    from grader.engine import runner
+    check = next(c for c in graded_checks("losses") if c.cases)
+    case = check.cases[0]
+    draws = []
+    counted = dataclasses.replace(case, draw=lambda rng: draws.append(1) or case.draw(rng))
+    ada, ben = Inputs.secret(SECRET, "ada", "losses"), Inputs.secret(SECRET, "ben", "losses")
+
+    def fresh(inputs):
+        return case.arguments(inputs.rng(check.name, case.id), check.arguments)
+
+    def arrays(value):
+        return [value] if isinstance(value, np.ndarray) else [a for v in value for a in arrays(v)] \
+            if isinstance(value, (list, tuple)) else []
+
+    def same(x, y):
+        return len(arrays(x)) == len(arrays(y)) > 0 and all(
+            a.dtype == b.dtype and a.tobytes() == b.tobytes() for a, b in zip(arrays(x), arrays(y)))
+
+    first = runner._arguments(check, counted, ada)
+    for a in arrays(first):
+        a[...] = 0   # a check or a reference that changes its arguments in place
+    second = runner._arguments(check, counted, ada)
+    assert draws == [1] and same(second, fresh(ada)) and not same(second, first)
+    assert same(runner._arguments(check, counted, ben), fresh(ben)) and draws == [1, 1]
+    assert same(runner._arguments(check, counted, ada), fresh(ada)) and draws == [1, 1, 1], "only the last kept"
+    odd = dataclasses.replace(case, id="odd", draw=lambda rng: draws.append(1) or (object(), np.zeros(2)))
+    runner._arguments(check, odd, ada)
+    runner._arguments(check, odd, ada)
+    assert len(draws) == 5, "an object copies() cannot copy: drawn each time"
+
+
 def test_a_plan_is_the_same_bits_in_another_process(tmp_path):
     here = tmp_path / "here.npz"
     write_plan(str(here), "losses", plan_keys(SECRET, "ada", "losses")[1])

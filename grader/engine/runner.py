@@ -14,12 +14,14 @@ import contextlib
 import dataclasses
 import io
 
+import numpy as np
+
 from grader.engine.bank import References, ReferenceUnavailable
 from grader.engine.cases import Case, GradedCheck, graded_checks
 from grader.engine.compare import Mismatch
 from grader.engine.findings import Finding
 from grader.engine.inputs import Inputs
-from grader.engine.submission import LiveSubmission, ReplayedSubmission
+from grader.engine.submission import LiveSubmission, ReplayedSubmission, copies
 from grader.engine.summary import CellSummary, CheckSummary
 from grader.exercises import assignment_of
 
@@ -131,7 +133,7 @@ def _run_check(check: GradedCheck, student: Submission, ref: References, inputs:
         when = "setup"
         try:
             case_ref = ref.case(check.name, case.id)
-            args = case.arguments(inputs.rng(check.name, case.id), check.arguments)
+            args = _arguments(check, case, inputs)
             when = "call"
             check.function(student, case_ref, *args)
         except Mismatch as exc:
@@ -144,6 +146,46 @@ def _run_check(check: GradedCheck, student: Submission, ref: References, inputs:
             result.internal_errors.append(
                 (case.id, f"internal grader error in {when}: {type(exc).__name__}: {exc}"))
     return result
+
+
+@dataclasses.dataclass
+class _Draws:
+    """One student's drawn arguments, kept for the next run of the same checks: autograding runs
+    every check twice with a student's secret inputs, to plan the calls (WritePlan) and to judge
+    the answers (ScoreFromRecords), and drawing them again was 2-4% of a submission's work. A
+    pristine copy is kept, and each run gets a copy of it: checks and references may change
+    their arguments in place."""
+    inputs: Inputs | None = None                          # whose draws (only the last one's are kept)
+    kept: dict = dataclasses.field(default_factory=dict)  # (inputs, check, case id) -> arguments
+
+
+_draws = _Draws()
+
+
+def _arguments(check: GradedCheck, case: Case, inputs: Inputs) -> tuple:
+    """The arguments of one case of `check`, drawn from its generator for `inputs` (or a copy of
+    those drawn for the same inputs before)."""
+    key = (inputs, check.name, case.id)   # keyed by inputs too: never another student's draws
+    if key in _draws.kept:
+        return copies(_draws.kept[key])
+    if _draws.inputs != inputs:
+        _draws.inputs, _draws.kept = inputs, {}
+    args = case.arguments(inputs.rng(check.name, case.id), check.arguments)
+    if _copyable(args):
+        _draws.kept[key] = copies(args)
+    return args
+
+
+def _copyable(value) -> bool:
+    """Whether copies() copies all of `value` (arrays of numbers, immutable values, and lists,
+    tuples and dicts of them): anything else is drawn again each time."""
+    if isinstance(value, (list, tuple)):
+        return all(_copyable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_copyable(v) for v in value.values())
+    if isinstance(value, np.ndarray):
+        return value.dtype != object
+    return value is None or isinstance(value, (np.generic, bool, int, float, complex, str, bytes))
 
 
 def _warnings_seen(student, api):

@@ -274,12 +274,16 @@ def one_engine_per_gradebook():
             type(metadata).create_all(metadata, bind, **options)
             tables_made.add(bind)
 
+    outer = vars(metadata).get("create_all")   # (inside another such block: its own)
     nbgrader.api.create_engine, metadata.create_all = shared, create_all_once
     try:
         yield
     finally:
         nbgrader.api.create_engine = real
-        del metadata.create_all
+        if outer is None:
+            del metadata.create_all
+        else:
+            metadata.create_all = outer
 
 
 def _sqlalchemy_warning():

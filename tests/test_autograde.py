@@ -204,6 +204,21 @@ def test_a_worker_freezes_what_it_loaded_before_its_first_submission(tmp_path):
         workers.close()
 
 
+def test_a_command_freezes_what_it_loaded_before_the_interpreter_exits():
+    """`python -m grader` ends (even through SystemExit) with gc.freeze: the interpreter's last
+    collection then skips what the command loaded (0.5-1 s of every autograde)."""
+    probe = ("import atexit, gc, runpy, sys\n"
+             "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count()))\n"
+             "import numpy\n"
+             "sys.argv = ['grader', 'autograde', '--help']\n"
+             "runpy.run_module('grader', run_name='__main__')\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: python -m grader autograde" in proc.stdout
+    frozen = int(proc.stdout.rsplit("frozen at exit:", 1)[1])
+    assert frozen > 10_000, proc.stdout
+
+
 @pytest.fixture(scope="module")
 def postgres():
     with running_postgres() as new_database:

@@ -204,6 +204,20 @@ def test_a_worker_freezes_what_it_loaded_before_its_first_submission(tmp_path):
         workers.close()
 
 
+def test_the_front_end_runs_torch_before_the_workers_fork_and_starts_no_thread_they_would_lose(graded):
+    """The front end pays torch's first-use costs (an optimizer step, a backward pass) before it
+    forks the workers; that is safe only while torch runs on one thread, so that no thread pool
+    exists for a fork to copy half-made."""
+    import torch
+    from grader.instructor.autograde import gradebook_url, warm_up
+
+    def threads():
+        return sorted(os.listdir("/proc/self/task"))
+    before = threads()
+    warm_up(graded, gradebook_url(graded), "optimizers")
+    assert threads() == before and torch.get_num_threads() == 1
+
+
 def test_a_command_freezes_what_it_loaded_before_the_interpreter_exits():
     """`python -m grader` ends (even through SystemExit) with gc.freeze: the interpreter's last
     collection then skips what the command loaded (0.5-1 s of every autograde)."""

@@ -135,6 +135,78 @@ def test_a_warm_sandbox_started_ahead_is_the_one_the_first_kernel_uses(tmp_path)
     assert warm._sandbox is ahead
 
 
+def _take_and_grade(folder, events, told, done):
+    """A forked worker: takes a sandbox started ahead, runs a kernel in it, tells what it took
+    and which of the sandboxes' pipes it still holds, keeps it until `done`, exits."""
+    try:
+        taken = warm.take_ahead()
+        sandboxes = warm._sandbox
+        mine = sandboxes.folder if taken else None
+        pipes = [p for p in map(_link, os.listdir("/proc/self/fd")) if p.startswith("pipe:")]
+        out = run_notebook(folder, ["print(6 * 7)"]) if taken else None
+        events.put((mine, pipes, out, taken and warm._sandbox is sandboxes))
+    except BaseException as exc:
+        events.put((repr(exc), [], None, False))
+        raise
+    told.wait(120)
+    done.wait(120)
+
+
+def _link(fd):
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:   # the folder listing's own
+        return ""
+
+
+def pipe_names(sandboxes):
+    return {s.folder: {_link(end.fileno()) for end in (s.proc.stdin, s.proc.stdout)} for s in sandboxes}
+
+
+def test_sandboxes_started_ahead_go_one_to_each_forked_worker_which_alone_holds_and_ends_it(tmp_path):
+    """autograde's front end starts one warm sandbox per worker before it forks them
+    (sandbox.start_warm_sandboxes_ahead). Each forked worker takes another one (a third finds
+    none left), holds the pipes of its own only, grades in it, and ends it when it exits."""
+    import multiprocessing
+    from traitlets.config import Config
+    warm._close_at_exit()   # none left by an earlier test
+    warm._ahead.clear()
+    sandbox.start_warm_sandboxes_ahead(Config(), 2)
+    ahead = list(warm._ahead)
+    assert len(ahead) == 2 and all(s.alive for s in ahead) and warm._sandbox is None
+    pipes = pipe_names(ahead)
+    context = multiprocessing.get_context("fork")
+    events, done = context.Queue(), context.Event()
+    workers, seen = [], []
+    try:
+        for n in range(3):   # one after another: each holds its sandbox while the next tries
+            told = context.Event()
+            workers.append(context.Process(target=_take_and_grade, args=(tmp_path / str(n), events, told, done)))
+            (tmp_path / str(n)).mkdir()
+            workers[-1].start()
+            seen.append(events.get(timeout=180))
+            assert seen[-1][0] is None or seen[-1][0].startswith("/"), seen[-1][0]
+            told.set()
+    finally:
+        done.set()
+        for worker in workers:
+            worker.join(60)
+    (first, first_pipes, out1, kept1), (second, second_pipes, out2, kept2), (third, _, out3, _) = seen
+    assert {first, second} == set(pipes) and third is None and out3 is None
+    assert out1 == out2 == ["42\n"] and kept1 and kept2, "each grades in the sandbox it took"
+    for mine, held in ((first, first_pipes), (second, second_pipes)):
+        other = next(f for f in pipes if f != mine)
+        assert pipes[mine] <= set(held) and not pipes[other] & set(held), "only its own sandbox's pipes"
+    assert all(w.exitcode == 0 for w in workers), [w.exitcode for w in workers]
+    # Each worker ended its sandbox when it exited: bwrap (this process's child) is gone, and the
+    # folder with it.
+    for s in ahead:
+        s.proc.wait(30)
+        assert not os.path.exists(s.folder)
+    warm._close_at_exit()
+    warm._ahead.clear()
+
+
 def test_a_cell_that_prints_without_end_sends_its_first_million_characters_and_says_so(tmp_path):
     """Each cell of a grading kernel sends at most MAX_STREAM_CHARS of stdout (and of stderr),
     then a note; the next cell has its own allowance."""

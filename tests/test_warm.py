@@ -20,10 +20,11 @@ import nbformat
 import pytest
 
 from grader.engine.plan import PLAN_FILE
+from grader.instructor.autograde import DONE_MARKER
 from grader.instructor.cohort import build_submissions
 from grader.instructor.demo import nbgrader, scores
 from grader.suites import cell_points
-from tests.helpers import COHORT, cell_outputs_text, ungraded_copy
+from tests.helpers import COHORT, autograde, cell_outputs_text, ungraded_copy
 
 pytestmark = pytest.mark.slow   # the real nbgrader and kernels
 
@@ -136,8 +137,10 @@ def probe_output(root, student):
     return text
 
 
-@pytest.fixture(scope="module")
-def warm_graded(graded, tmp_path_factory):
+@pytest.fixture(scope="module", params=["nbgrader", "grader"])
+def warm_graded(request, graded, tmp_path_factory):
+    """The cohort graded by one process: `nbgrader autograde`, or the one worker of `python -m
+    grader autograde --jobs 1`, which takes the sandbox its front end started ahead."""
     root = ungraded_copy(graded, tmp_path_factory.mktemp("warm") / "course", "activations", keep=[])
     # Without cgroups (which kill a kernel's leftover processes from outside): the template's
     # own sweep of its PID namespace is what must stop the lingering process.
@@ -146,16 +149,26 @@ def warm_graded(graded, tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("cohort"))
     cohort(folder)
     students = build_submissions(root, folder, "activations")
-    proc = nbgrader(root, "autograde", "activations", check=False)
-    return root, students, proc
+    if request.param == "nbgrader":
+        proc = nbgrader(root, "autograde", "activations", check=False)
+    else:
+        proc = autograde(root, "activations", "--jobs", "1")
+    return root, students, proc, request.param
+
+
+def graded_order(root, students, proc, how):
+    """The students in the order they were graded."""
+    if how == "nbgrader":
+        return sorted(students, key=lambda s: proc.stderr.find(f"Creating/updating student with ID '{s}'"))
+    return sorted(students, key=lambda s: json.load(open(os.path.join(root, "autograded", s, "activations",
+                                                                        DONE_MARKER)))["graded_at"])
 
 
 def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_next_student(warm_graded):
-    root, students, proc = warm_graded
+    root, students, proc, how = warm_graded
     assert students == ["w1_right", "w2_attacker", "w3_probe", "w4_killer", "w5_probe"]
     assert proc.returncode == 0, proc.stderr[-3000:]
-    order = [proc.stderr.find(f"Creating/updating student with ID '{s}'") for s in students]
-    assert -1 not in order and order == sorted(order), "graded in this order, by one process"
+    assert graded_order(root, students, proc, how) == students, "graded in this order, by one process"
     got = scores(root, "activations")
     full = sum(cell_points("activations").values())
     for student in students:   # right answers: full marks, the attacker too
@@ -176,6 +189,10 @@ def test_an_attacker_graded_by_the_same_warm_template_leaves_nothing_for_the_nex
     after = probed(root, "w5_probe")
     assert after["others"] == [] and after["exp_type"] == "ufunc", after
     assert sandbox_folder(after) != sandbox_folder(seen), (after["tmp"], seen["tmp"])
+    # The folder's name holds the PID of the process that made the sandbox: with `python -m
+    # grader autograde`, the first was made by the front end (ahead), the new one by the worker.
+    makers = {name.split("-")[2] for name in sandbox_folder(after) + sandbox_folder(seen)}
+    assert len(makers) == (2 if how == "grader" else 1), (after["tmp"], seen["tmp"])
 
 
 def probed(root, student):

@@ -249,9 +249,26 @@ def start_warm_sandbox(config=None) -> None:
     `config` would start: its template's imports (~1 s, in its own process) then overlap with
     this process's own work, and the first kernel waits only for what is left. Nothing happens
     where kernels are cold or unsandboxed."""
+    manager = _warm_manager(config)
+    if manager:
+        warm.start_in_background(manager.warm_key(), bwrap_command)
+
+
+def start_warm_sandboxes_ahead(config, count: int) -> None:
+    """Start `count` warm sandboxes for a manager with `config`, for the workers this process is
+    about to fork (grader.grading.warm.start_ahead); as start_warm_sandbox, but they are ready
+    when this returns."""
+    manager = _warm_manager(config)
+    if manager:
+        warm.start_ahead(manager.warm_key(), bwrap_command, count)
+
+
+def _warm_manager(config) -> "SandboxedKernelManager | None":
+    """A manager with `config` if its kernels are warm and sandboxed here, else None."""
     manager = SandboxedKernelManager(config=config)
     if manager.warm and not preflight(manager.required, manager.kernel_spec.argv) and not unavailable_reason():
-        warm.start_in_background(manager.warm_key(), bwrap_command)
+        return manager
+    return None
 
 
 class SandboxedKernelManager(AsyncKernelManager):

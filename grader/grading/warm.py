@@ -5,8 +5,9 @@ numpy, matplotlib, the grader: 1.3-1.9 s) per notebook. With `SandboxedKernelMan
 (the default), each grading process (plain `nbgrader autograde`, or each worker of `python -m
 grader autograde --jobs N`) keeps one sandbox, made by the same `bwrap` command as a cold
 kernel, in which grader.grading.template has imported all that once and never runs student
-code. Each notebook's kernel is a child forked from it, through `WarmProvisioner`, a
-jupyter_client kernel provisioner. What one student does cannot reach the next:
+code. (`python -m grader autograde` starts its workers' sandboxes ahead, before it forks them:
+each worker takes one, which then only it can reach; see start_ahead.) Each notebook's kernel
+is a child forked from it, through `WarmProvisioner`, a jupyter_client kernel provisioner. What one student does cannot reach the next:
 
 - monkeypatched numpy, matplotlib or builtins, threads, open files: in the child's memory, gone
   with it (the template is never touched: it is not dumpable, so /proc gives no access to it);
@@ -68,7 +69,7 @@ class TemplateKey:
 class WarmSandbox:
     """One sandbox running the template (grader.grading.template), and its folder."""
 
-    def __init__(self, key: TemplateKey, bwrap_command):
+    def __init__(self, key: TemplateKey, bwrap_command, ahead: bool = False):
         self.key = key
         self.owner = os.getpid()
         remove_stale_folders()
@@ -83,6 +84,10 @@ class WarmSandbox:
             cmd = bwrap_command([key.python, "-P", "-m", "grader.grading.template"], self.work, self.kernels,
                                 dict(key.env), key.limits, seccomp_fd)
             self.proc = spawn(cmd, key.limits, seccomp_fd, os.path.join(self.folder, "template.log"))
+            # For a sandbox started ahead (to be handed to a forked worker): opened while bwrap is
+            # surely this process's unreaped child, so that the worker watches and kills that very
+            # process (see adopt).
+            self.pidfd = _pidfd_open(self.proc.pid) if ahead else None
         finally:
             if seccomp_fd is not None:
                 os.close(seccomp_fd)
@@ -121,6 +126,13 @@ class WarmSandbox:
             self.close()
             reason = "stopped answering" if not ready else "exited" if not line else "answered nonsense"
             raise TemplateError(f"the warm template {reason}; see {self.folder}/template.log") from None
+
+    def adopt(self) -> None:
+        """Make this sandbox, started by the process this one was forked from, this process's
+        own: its requests, its clean-up. bwrap stays the starter's child (the starter reaps it and
+        bwrap dies with it), so it is watched and killed here through its pidfd."""
+        self.owner = os.getpid()
+        self.proc = _Handed(self.proc, self.pidfd)
 
     @property
     def alive(self) -> bool:
@@ -235,6 +247,39 @@ def spawn(cmd: list[str], limits: Limits, seccomp_fd: int | None, log_path: str)
     return started["proc"]
 
 
+def _pidfd_open(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):   # before Linux 5.3: sandboxes are not handed over
+        return None
+
+
+class _Handed:
+    """A template's bwrap seen from a process forked from the one that started it, in place of
+    its `subprocess.Popen`: not a child here, so it is polled and killed through its pidfd,
+    which names that process and never one that reuses its PID."""
+
+    def __init__(self, proc: subprocess.Popen, pidfd: int):
+        self.pid, self.stdin, self.stdout, self.pidfd = proc.pid, proc.stdin, proc.stdout, pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self.returncode = -1   # exited; its status is for the starter, which reaps it
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.poll() is None:
+            select.select([self.pidfd], [], [], timeout)
+        if self.poll() is None:
+            raise subprocess.TimeoutExpired("bwrap", timeout)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+
 _sandbox: WarmSandbox | None = None
 
 
@@ -273,10 +318,82 @@ def _sandbox_for(key: TemplateKey, bwrap_command) -> WarmSandbox:
     return _sandbox
 
 
+# ---------------------------------------------------------------- started ahead of workers
+
+# Sandboxes this process started for the workers it is about to fork (`python -m grader
+# autograde`): their templates import while this process still loads what the workers inherit,
+# instead of after the fork, beside the workers' own start. Each worker takes one (take_ahead).
+_ahead: list[WarmSandbox] = []
+CLAIM = "taken"   # in a sandbox's folder: the worker that took it holds a lock on this file
+
+
+def start_ahead(key: TemplateKey, bwrap_command, count: int) -> None:
+    """Start `count` sandboxes for `key`, for workers this process will fork once this returns.
+    As many start at once as there are cores but one: the caller's own work keeps a core (three
+    busy processes on two cores would slow it by a third). A sandbox that fails to start is left
+    out: its worker makes its own, and reports why if that fails too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def make(_):
+        try:
+            sandbox = WarmSandbox(key, bwrap_command, ahead=True)
+        except Exception:   # noqa: BLE001
+            return
+        if sandbox.pidfd is None:
+            sandbox.close()
+        else:
+            _ahead.append(sandbox)
+    with ThreadPoolExecutor(max(1, (os.cpu_count() or 1) - 1)) as starts:
+        list(starts.map(make, range(count)))
+
+
+def take_ahead() -> bool:
+    """In a forked worker: make one of the sandboxes its parent started ahead this process's
+    own, one no other worker has taken; let go of this process's copies of the others' pipes.
+    False if there was none to take."""
+    global _sandbox
+    mine = None
+    for sandbox in _ahead:
+        running = not select.select([sandbox.pidfd], [], [], 0)[0]   # (Popen.poll is the starter's)
+        if mine is None and running and _claim(sandbox):
+            mine = sandbox
+        else:   # another worker's (or none's): this process never speaks to it
+            for end in (sandbox.proc.stdin, sandbox.proc.stdout):
+                end.close()
+            os.close(sandbox.pidfd)
+    _ahead.clear()
+    if mine is None:
+        return False
+    with _making:
+        mine.adopt()
+        old, _sandbox = _sandbox, mine
+        if old is not None:
+            old.close()
+        from multiprocessing import util
+        util.Finalize(None, _close_at_exit, exitpriority=10)
+    return True
+
+
+def _claim(sandbox: WarmSandbox) -> bool:
+    """Lock the sandbox's claim file for as long as this process lives (a lock taken through
+    a file opened after the fork: each worker's is its own)."""
+    import fcntl
+    fd = os.open(os.path.join(sandbox.folder, CLAIM), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    sandbox.claim = fd
+    return True
+
+
 @atexit.register
 def _close_at_exit() -> None:
     if _sandbox is not None:
         _sandbox.close()
+    for sandbox in _ahead:   # those no worker took, or the workers' (gone by now)
+        sandbox.close()
 
 
 class ForkedKernel:

@@ -3,11 +3,12 @@
 Each submission is graded by nbgrader's own Autograde converter (through `NbGraderAPI`, so the
 course's nbgrader_config.py, the kit's pipeline and the sandbox apply exactly as in `nbgrader
 autograde`), one student per task, N tasks at a time:
-- workers are long-lived processes: nbgrader and the judge are imported once (before the local
-  workers fork), not once per submission, and each local worker starts its warm kernel sandbox
-  in the background while it pays torch's and matplotlib's first-use costs, before its first
-  submission; with `--scheduler` they are the workers of a Dask distributed cluster instead, on
-  this machine or others that share the course folder (they warm up on their first submission);
+- workers are long-lived processes: nbgrader and the judge are imported, and torch's and
+  matplotlib's first-use costs paid, once (before the local workers fork), not once per
+  submission; meanwhile one warm kernel sandbox per local worker starts on the other core, and
+  each worker takes one when it starts; with `--scheduler` they are the workers of a Dask
+  distributed cluster instead, on this machine or others that share the course folder (they
+  warm up on their first submission);
 - gradebook writes are short and each one waits for the database's lock: SQLite's busy timeout
   is raised so concurrent writers queue instead of failing with 'database is locked';
   PostgreSQL (`--db-url`, nbgrader's db_url) for many workers or several machines;
@@ -198,11 +199,16 @@ def check_course(root: str, assignment: str, url: str) -> None:
                              f"{(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
 
 
+def sandboxed(config) -> bool:
+    """Whether the course (nbgrader `config`) grades in the kit's sandbox."""
+    return "SandboxedKernelManager" in str(config.get("Execute", {}).get("kernel_manager_class", ""))
+
+
 def check_sandbox(config) -> None:
     """If the course (nbgrader `config`) grades in the kit's sandbox: stop here, with nbgrader's
     line, when it cannot be made or its kernel would not import this kit (else every submission
     fails)."""
-    if "SandboxedKernelManager" not in str(config.get("Execute", {}).get("kernel_manager_class", "")):
+    if not sandboxed(config):
         return
     from grader.grading.sandbox import preflight
     problem = preflight(bool(config.get("SandboxedKernelManager", {}).get("required", True)))
@@ -318,8 +324,10 @@ def failure_reason(log: str) -> str:
 def warm_up(root: str, url: str, assignment: str) -> None:
     """Load, once, what every submission needs, in the process the local workers fork from:
     nbgrader's converter and API with the course's config, the kernel client, the judge, and
-    torch (which computes the references for each student's secret inputs; imported here but
-    first run in the workers: a fork of a process that ran torch may hang)."""
+    torch, which computes the references for each student's secret inputs, with its one-time
+    costs paid (its first optimizer step alone imports torch._dynamo: ~0.9 s) and pictures'.
+    torch is safe to fork from here: it runs on one thread (grader.reference), so it has
+    started no thread pool that a forked worker would find half-copied."""
     import importlib
     import jupyter_client.manager  # noqa: F401
     import nbclient  # noqa: F401
@@ -336,6 +344,7 @@ def warm_up(root: str, url: str, assignment: str) -> None:
     if assignment in ASSIGNMENTS:
         importlib.import_module(f"grader.suites.{assignment}")
     _api(root, url)
+    grader.grading.pipeline.warm_up_judging(assignment)
 
 
 def _start_worker(log_path, root, assignment):
@@ -352,14 +361,13 @@ def _start_worker(log_path, root, assignment):
 
 
 def warm_up_worker(root: str, assignment: str) -> None:
-    """Before a worker's first submission: start its warm kernel sandbox in the background and,
-    meanwhile, pay its first judging's one-time costs (torch, pictures): ~1-2.5 s per worker
-    that the first submission would otherwise wait for. A failure here costs no grade: the
-    first submission meets it again and reports it."""
-    from grader.grading import pipeline, sandbox
+    """Before a worker's first submission: take a warm kernel sandbox the front end started
+    ahead, or start one in the background. A failure here costs no grade: the first submission
+    meets it again and reports it."""
+    from grader.grading import sandbox, warm
     try:
-        sandbox.start_warm_sandbox(course_settings(root))
-        pipeline.warm_up_judging(assignment)
+        if not warm.take_ahead():
+            sandbox.start_warm_sandbox(course_settings(root))
     except Exception as exc:   # noqa: BLE001
         print(f"worker warm-up failed ({type(exc).__name__}: {exc}); grading goes on", file=sys.stderr)
     # What is loaded by now (nbgrader, torch, matplotlib: a million objects) lives as long as the
@@ -436,6 +444,11 @@ def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = No
     import grader.grading.sandbox  # noqa: F401
     with ThreadPoolExecutor(1) as background:
         sandbox_checked = background.submit(check_sandbox, config)
+        if not scheduler and sandboxed(config):
+            # Then, on the other core, the workers' warm sandboxes (a template's imports: ~1 s of
+            # CPU each), while this process loads what the workers will inherit.
+            background.submit(grader.grading.sandbox.start_warm_sandboxes_ahead, course_settings(root),
+                              min(jobs, len(submissions(root, assignment))))
         check_course(root, assignment, url)
         secret = secret_id(course_secret(root))
         if not scheduler:

@@ -310,6 +310,30 @@ def test_without_bubblewrap_grading_stops_with_one_line_naming_the_package(grade
     assert scores(root, "activations")["ada"] == scores(graded, "activations")["ada"]
 
 
+def test_a_template_started_here_says_which_kit_its_kernels_import_so_no_probe_is_needed(monkeypatch):
+    """The check that kernels import the grading kit asks a warm template this process started
+    (autograde starts them before the check) instead of starting a sandboxed Python of its own;
+    a template that imports another kit makes the check fail with the usual line."""
+    from traitlets.config import Config
+    warm._close_at_exit()
+    warm._ahead.clear()
+    sandbox.kit_mismatch.cache_clear()
+    try:
+        sandbox.start_warm_sandboxes_ahead(Config(), 1)
+        [ahead] = warm._ahead
+        assert ahead.grader == os.path.realpath(sandbox.GRADER_DIR)
+        monkeypatch.setattr(sandbox, "_probe_kit", lambda python: pytest.fail("a probe was started"))
+        assert sandbox.kit_mismatch(ahead.key.python) == ""
+        ahead.grader = "/elsewhere/grader"
+        sandbox.kit_mismatch.cache_clear()
+        assert sandbox.kit_mismatch(ahead.key.python).startswith(
+            "the grading kernel would import the grader package from /elsewhere/grader, but grading uses")
+    finally:
+        warm._close_at_exit()
+        warm._ahead.clear()
+        sandbox.kit_mismatch.cache_clear()
+
+
 def test_a_kernel_that_cannot_import_the_kit_is_refused_in_one_line():
     python = shutil.which("python3", path="/usr/bin")
     if python is None or subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode == 0:

@@ -222,7 +222,22 @@ def unavailable_reason() -> str:
 @functools.lru_cache(maxsize=None)
 def kit_mismatch(python: str) -> str:
     """"" if the kernel, started by `python` in the sandbox, imports the grader package this
-    process uses; else one line saying what it imported instead, or why it could not."""
+    process uses; else one line saying what it imported instead, or why it could not. A warm
+    template this process started has told already (grader.grading.warm.grader_seen); else a
+    sandboxed `python` is asked."""
+    seen = warm.grader_seen(python)
+    if seen is None:
+        seen, problem = _probe_kit(python)
+        if problem:
+            return problem
+    if seen != os.path.realpath(GRADER_DIR):
+        return (f"the grading kernel would import the grader package from {seen}, but grading uses "
+                f"{os.path.realpath(GRADER_DIR)}: run nbgrader with the same kit as the kernel")
+    return ""
+
+
+def _probe_kit(python: str) -> tuple[str, str]:
+    """(where a sandboxed `python` imports the grader package from, "") or ("", why it could not)."""
     probe = ("import grader, grader.grading.kernel, ipykernel, os; "
              "print(os.path.realpath(grader.__path__[0]))")
     limits = Limits(memory=2 * GiB, processes=256, cpu_seconds=60, file_size=64 * MiB, open_files=256,
@@ -232,16 +247,12 @@ def kit_mismatch(python: str) -> str:
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"the grading kernel could not be tried ({exc})"
+            return "", f"the grading kernel could not be tried ({exc})"
     if proc.returncode != 0:
         error = (proc.stderr.strip().splitlines() or ["no message"])[-1][:300]
-        return (f"the grading kernel ({python}) cannot import the kit that grades ({GRADER_DIR}): {error}. "
-                "Install the kit into the kernel's Python environment (pip install -e <kit folder>)")
-    seen = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
-    if seen != os.path.realpath(GRADER_DIR):
-        return (f"the grading kernel would import the grader package from {seen}, but grading uses "
-                f"{os.path.realpath(GRADER_DIR)}: run nbgrader with the same kit as the kernel")
-    return ""
+        return "", (f"the grading kernel ({python}) cannot import the kit that grades ({GRADER_DIR}): {error}. "
+                    "Install the kit into the kernel's Python environment (pip install -e <kit folder>)")
+    return (proc.stdout.strip().splitlines() or [""])[-1], ""
 
 
 def start_warm_sandbox(config=None) -> None:
@@ -256,17 +267,19 @@ def start_warm_sandbox(config=None) -> None:
 
 def start_warm_sandboxes_ahead(config, count: int) -> None:
     """Start `count` warm sandboxes for a manager with `config`, for the workers this process is
-    about to fork (grader.grading.warm.start_ahead); as start_warm_sandbox, but they are ready
-    when this returns."""
-    manager = _warm_manager(config)
+    about to fork (grader.grading.warm.start_ahead); they are ready when this returns. Before
+    preflight: their templates tell it where the kernels import the kit from (one sandboxed
+    Python fewer to start); a wrong kit stops the command at preflight, these unused."""
+    manager = _warm_manager(config, checked=False)
     if manager:
         warm.start_ahead(manager.warm_key(), bwrap_command, count)
 
 
-def _warm_manager(config) -> "SandboxedKernelManager | None":
-    """A manager with `config` if its kernels are warm and sandboxed here, else None."""
+def _warm_manager(config, checked: bool = True) -> "SandboxedKernelManager | None":
+    """A manager with `config` if its kernels are warm and sandboxed here (and, if `checked`,
+    pass preflight), else None."""
     manager = SandboxedKernelManager(config=config)
-    if manager.warm and not preflight(manager.required, manager.kernel_spec.argv) and not unavailable_reason():
+    if manager.warm and not unavailable_reason() and not (checked and preflight(manager.required, manager.kernel_spec.argv)):
         return manager
     return None
 

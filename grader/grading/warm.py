@@ -93,7 +93,9 @@ class WarmSandbox:
                 os.close(seccomp_fd)
         self.pid_in_host: dict[int, int] = {}
         try:
-            self.template_pid = self._read(START_SECONDS)["ready"]
+            ready = self._read(START_SECONDS)
+            self.template_pid = ready["ready"]
+            self.grader = str(ready.get("grader", ""))   # the kit its kernels import
         except TemplateError:
             self.close()
             raise
@@ -316,6 +318,15 @@ def _sandbox_for(key: TemplateKey, bwrap_command) -> WarmSandbox:
         from multiprocessing import util
         util.Finalize(None, _close_at_exit, exitpriority=10)
     return _sandbox
+
+
+def grader_seen(python: str) -> str | None:
+    """Where kernels of `python` import the grader package from, as told by a template this
+    process started (None if none has)."""
+    for sandbox in [_sandbox, *_ahead]:
+        if sandbox is not None and sandbox.key.python == python and sandbox.grader:
+            return sandbox.grader
+    return None
 
 
 # ---------------------------------------------------------------- started ahead of workers

@@ -437,18 +437,19 @@ def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = No
     # nbgrader runs `alembic` (a script beside this interpreter) when it creates a gradebook
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     url = gradebook_url(root, db_url)
-    # The sandbox check waits ~0.7 s for two sandboxed processes; meanwhile the course is
-    # checked and what local workers need is loaded here. (What the check imports is imported
-    # first: two threads importing modules that import each other can see half-made ones.)
+    # The sandboxes' start and check run in the background (sandboxed processes: ~1 s of CPU
+    # each); meanwhile the course is checked and what local workers need is loaded here. (What
+    # the check imports is imported first: two threads importing modules that import each other
+    # can see half-made ones.)
     config = course_config(root)
     import grader.grading.sandbox  # noqa: F401
     with ThreadPoolExecutor(1) as background:
-        sandbox_checked = background.submit(check_sandbox, config)
         if not scheduler and sandboxed(config):
-            # Then, on the other core, the workers' warm sandboxes (a template's imports: ~1 s of
-            # CPU each), while this process loads what the workers will inherit.
+            # On the other core, the workers' warm sandboxes (a template's imports: ~1 s of CPU
+            # each), while this process loads what the workers will inherit.
             background.submit(grader.grading.sandbox.start_warm_sandboxes_ahead, course_settings(root),
                               min(jobs, len(submissions(root, assignment))))
+        sandbox_checked = background.submit(check_sandbox, config)
         check_course(root, assignment, url)
         secret = secret_id(course_secret(root))
         if not scheduler:

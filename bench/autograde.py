@@ -343,7 +343,7 @@ def report(out, modes, timings, checks, assignments, submissions, jobs):
         print(f"{label[mode]:18}{totals['start-up'] / max(commands, 1):13.2f}"
               + "".join(f"{totals[n] / submissions:{len(n) + 2}.3f}" for n in names))
     print(f"\nonce per command, before its first submission (seconds per command, summed over workers; "
-          f"\nthe sandbox starts in the background of the workers' warm-up)")
+          f"\nthe sandboxes start in the background of the front end's warm-up)")
     print(f"{'mode':18}" + "".join(f"{n:>{len(n) + 2}}" for n in ONCE))
     for mode in modes:
         if mode != "floor":

@@ -13,9 +13,9 @@ When GRADER_BENCH_PHASES names a file, each process appends one JSON line per me
 - `start-up`: from the process's start until `python -m grader autograde` begins its work
   (the interpreter and the command's imports);
 - once per command or worker, before the first submission: `front-end warm-up` (what the
-  workers need, loaded before they fork), `worker warm-up` (each worker's torch and matplotlib
-  first uses) and `sandbox start` (a warm sandbox's template imports; in the background of a
-  worker's warm-up, or inside a kernel start when one was not started ahead).
+  workers need, loaded and first used before they fork), `worker warm-up` (each worker taking
+  its sandbox) and `sandbox start` (a warm sandbox's template imports: started ahead, in the
+  background of the front end's warm-up, or inside a kernel start when none was).
 """
 import functools
 import importlib.abc

@@ -212,10 +212,10 @@ def test_the_front_end_runs_torch_before_the_workers_fork_and_starts_no_thread_t
     from grader.instructor.autograde import gradebook_url, warm_up
 
     def threads():
-        return sorted(os.listdir("/proc/self/task"))
+        return set(os.listdir("/proc/self/task"))
     before = threads()
     warm_up(graded, gradebook_url(graded), "optimizers")
-    assert threads() == before and torch.get_num_threads() == 1
+    assert threads() <= before and torch.get_num_threads() == 1   # (an earlier test's may have ended)
 
 
 def test_a_command_freezes_what_it_loaded_before_the_interpreter_exits():

@@ -7,7 +7,8 @@ grader autograde --jobs N`) keeps one sandbox, made by the same `bwrap` command 
 kernel, in which grader.grading.template has imported all that once and never runs student
 code. (`python -m grader autograde` starts its workers' sandboxes ahead, before it forks them:
 each worker takes one, which then only it can reach; see start_ahead.) Each notebook's kernel
-is a child forked from it, through `WarmProvisioner`, a jupyter_client kernel provisioner. What one student does cannot reach the next:
+is a child forked from it, through `WarmProvisioner`, a jupyter_client kernel provisioner.
+What one student does cannot reach the next:
 
 - monkeypatched numpy, matplotlib or builtins, threads, open files: in the child's memory, gone
   with it (the template is never touched: it is not dumpable, so /proc gives no access to it);

@@ -313,12 +313,18 @@ def _sandbox_for(key: TemplateKey, bwrap_command) -> WarmSandbox:
         old, _sandbox = _sandbox, None
         old.close()
     if _sandbox is None:
-        _sandbox = WarmSandbox(key, bwrap_command)
-        # A forked worker of multiprocessing (python -m grader autograde) ends with os._exit,
-        # which skips atexit: its own exit hook closes the sandbox instead.
-        from multiprocessing import util
-        util.Finalize(None, _close_at_exit, exitpriority=10)
+        _keep(WarmSandbox(key, bwrap_command))
     return _sandbox
+
+
+def _keep(sandbox: WarmSandbox) -> None:
+    """Make `sandbox` this process's, closed when it exits."""
+    global _sandbox
+    _sandbox = sandbox
+    # A forked worker of multiprocessing (python -m grader autograde) ends with os._exit,
+    # which skips atexit: its own exit hook closes the sandbox instead.
+    from multiprocessing import util
+    util.Finalize(None, _close_at_exit, exitpriority=10)
 
 
 def grader_seen(python: str) -> str | None:
@@ -363,7 +369,6 @@ def take_ahead() -> bool:
     """In a forked worker: make one of the sandboxes its parent started ahead this process's
     own, one no other worker has taken; let go of this process's copies of the others' pipes.
     False if there was none to take."""
-    global _sandbox
     mine = None
     for sandbox in _ahead:
         running = not select.select([sandbox.pidfd], [], [], 0)[0]   # (Popen.poll is the starter's)
@@ -378,11 +383,9 @@ def take_ahead() -> bool:
         return False
     with _making:
         mine.adopt()
-        old, _sandbox = _sandbox, mine
-        if old is not None:
-            old.close()
-        from multiprocessing import util
-        util.Finalize(None, _close_at_exit, exitpriority=10)
+        if _sandbox is not None:
+            _sandbox.close()
+        _keep(mine)
     return True
 
 

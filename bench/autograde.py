@@ -234,18 +234,30 @@ def command(mode, assignment, jobs):
 
 def grade(out, mode, assignments, jobs):
     """Grade every assignment in this mode's own course; returns (root, {assignment: seconds},
-    {assignment: the command's exit status})."""
+    {assignment: the command's exit status}, {assignment: the machine's busy CPU seconds})."""
     root = os.path.join(out, mode)
     if mode != "floor":   # each kit mode grades a fresh copy: all of it, from scratch
         shutil.copytree(os.path.join(out, "kit"), root)
-    seconds, status = {}, {}
+    seconds, status, cpu = {}, {}, {}
     with phases_logged(os.path.join(out, f"phases-{mode}.jsonl")):
         for assignment in assignments:
-            start = time.monotonic()
+            start, busy = time.monotonic(), machine_busy()
             proc = run_module(root, *command(mode, assignment, jobs), check=False)
             seconds[assignment] = time.monotonic() - start
+            cpu[assignment] = machine_busy() - busy
             status[assignment] = proc.returncode
-    return root, seconds, status
+    return root, seconds, status, cpu
+
+
+def machine_busy() -> float:
+    """CPU seconds all the machine's cores have spent busy since boot (/proc/stat: user, nice,
+    system, irq and softirq time; not idle, I/O wait or time stolen by a hypervisor). Measured
+    around a command, it counts everything the command ran (its workers, bubblewrap, the
+    sandboxed kernels, which no rusage of the command sees until they are reaped) and whatever
+    else ran meanwhile."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, f.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -349,6 +361,16 @@ def report(out, modes, timings, checks, assignments, submissions, jobs):
         if mode != "floor":
             totals, commands = phase_totals(os.path.join(out, f"phases-{mode}.jsonl"))
             print(f"{label[mode]:18}" + "".join(f"{totals[n] / max(commands, 1):{len(n) + 2}.2f}" for n in ONCE))
+    cores = os.cpu_count() or 1
+    print(f"\nthe machine's CPU while each mode ran (busy CPU seconds of all {cores} cores, whatever ran)")
+    print(f"{'mode':18}{'CPU s':>9}{'CPU s/sub':>11}{'cores busy':>12}  CPU s/sub that {cores} cores give in the "
+          "target's time")
+    for mode in modes:
+        cpu, wall = sum(timings[mode][3].values()), sum(timings[mode][1].values())
+        limit = ""
+        if mode in TARGETS and floor:   # more CPU than this per submission cannot meet the target
+            limit = f"  {TARGETS[mode] * floor / submissions * cores:.2f}"
+        print(f"{label[mode]:18}{cpu:9.1f}{cpu / submissions:11.2f}{cpu / wall:12.2f}" + limit)
     print("\ncorrectness (gradebook)")
     problems = []
     for mode in modes:

@@ -1,12 +1,13 @@
 """The benchmark's cohort and courses (bench/autograde.py), built for real at a tiny size. The
 timings themselves are a script's job, never a test's."""
 import os
+import time
 
 import nbformat
 import numpy as np
 import pytest
 
-from bench.autograde import TRIVIAL_TEST, build, student_code, write_cohort
+from bench.autograde import TRIVIAL_TEST, build, machine_busy, student_code, write_cohort
 from grader.exercises import ASSIGNMENTS
 from grader.instructor.cohort import cohort_setting, expected_scores, expected_table
 from grader.grading.cells import graded_test_cells, nbgrader_meta, solution_cells
@@ -124,3 +125,12 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_deleted(tmp_path, ar
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "error:" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert (precious / "gradebook.db").read_text() == "grades"
+
+
+def test_machine_busy_counts_the_cpu_this_process_burns():
+    # The bench's CPU table measures every process a command runs (sandboxed kernels too) from
+    # /proc/stat; 0.3 s of this process's CPU must show there (ticks are 10 ms; others add more).
+    start, busy = time.process_time(), machine_busy()
+    while time.process_time() - start < 0.3:
+        pass
+    assert machine_busy() - busy >= 0.25

@@ -43,13 +43,18 @@ def test_the_sandbox_shows_only_the_kernels_own_folder_and_nothing_of_the_host(t
     private = tmp_path / "private"
     private.mkdir()
     probe = "\n".join([
-        "import glob, json, os, socket, sysconfig, grader",
+        "import glob, importlib.util, json, os, socket, sysconfig, grader",
         "out = {}",
         f"out['course'] = sorted(os.listdir({str(root)!r}))",
         f"out['own'] = sorted(os.listdir({str(work)!r}))",
         "out['home'] = os.path.exists(os.path.expanduser('~root/.bashrc')) or os.path.exists('/root/.bashrc')",
         "out['bank'] = os.path.exists(os.path.join(os.path.dirname(grader.__file__), 'bank'))",
-        "out['torch'] = os.path.exists(os.path.join(sysconfig.get_paths()['purelib'], 'torch'))",
+        # torch's folder is there, empty and read-only (a read-only tmpfs over it): no code of it
+        "torch = os.path.join(sysconfig.get_paths()['purelib'], 'torch')",
+        "out['torch'] = os.listdir(torch) if os.path.isdir(torch) else []",
+        "out['torch_nn'] = importlib.util.find_spec('torch.nn') is not None",
+        "try:\n    open(os.path.join(torch, '__init__.py'), 'w')\n    out['torch_writable'] = True\n"
+        "except OSError:\n    out['torch_writable'] = False",
         "out['processes'] = len(glob.glob('/proc/[0-9]*'))",
         "out['interfaces'] = sorted(n for _, n in socket.if_nameindex())",
         "out['secret'] = os.environ.get('COURSE_SECRET')",
@@ -64,7 +69,8 @@ def test_the_sandbox_shows_only_the_kernels_own_folder_and_nothing_of_the_host(t
     seen = json.loads(proc.stdout)
     assert seen["course"] == ["autograded"]        # only the path down to its own folder
     assert seen["own"] == ["mine.txt"]
-    assert not seen["home"] and not seen["bank"] and not seen["torch"]
+    assert not seen["home"] and not seen["bank"]
+    assert seen["torch"] == [] and not seen["torch_nn"] and not seen["torch_writable"]
     assert seen["processes"] <= 2                  # itself (and bubblewrap's init)
     assert seen["interfaces"] in (["lo"], [])      # a network namespace of its own
     assert seen["secret"] is None                  # only an allow-list of variables gets in

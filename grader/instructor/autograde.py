@@ -447,8 +447,8 @@ def autograde(root: str, assignment: str, jobs: int = 1, db_url: str | None = No
         if not scheduler and sandboxed(config):
             # On the other core, the workers' warm sandboxes (a template's imports: ~1 s of CPU
             # each), while this process loads what the workers will inherit.
-            background.submit(grader.grading.sandbox.start_warm_sandboxes_ahead, course_settings(root),
-                              min(jobs, len(submissions(root, assignment))))
+            grader.grading.sandbox.start_warm_sandboxes_ahead(
+                course_settings(root), min(jobs, len(submissions(root, assignment))), background)
         sandbox_checked = background.submit(check_sandbox, config)
         check_course(root, assignment, url)
         secret = secret_id(course_secret(root))

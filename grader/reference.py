@@ -11,11 +11,56 @@ import warnings
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.optimizer import _use_grad_for_differentiable
 
 from grader.engine.driver import play
 
 # One thread: torch results are then bitwise repeatable (TORCH_NOTES, "Tolerances").
 torch.set_num_threads(1)
+
+
+# --- torch.optim without its compiler -----------------------------------------------------
+# torch.optim imports torch._dynamo, the compiler (0.7-0.9 s), when an optimizer is made (its
+# add_param_group and zero_grad are wrapped by torch._disable_dynamo, which imports it at their
+# first call) and at each step (the step's grad-mode wrapper imports it to mark graph breaks).
+# Nothing here is compiled: the kit calls the same functions without those wrappers, which
+# outside torch.compile only set the grad mode, run step hooks and profiler ranges (the kit sets
+# none) and call them. tests/test_optimizers.py checks that this gives torch.optim's own step()
+# bit for bit. Where torch's wrappers are not the ones known here, they are used as they are.
+
+def _code(wrapper) -> object:
+    return wrapper(lambda: None).__code__   # the code every wrapper of this kind runs
+
+
+_DYNAMO_WRAPPER = _code(torch._compile._disable_dynamo)
+_STEP_WRAPPERS = {_code(torch.optim.Optimizer.profile_hook_step),
+                  _code(_use_grad_for_differentiable)}
+
+
+def _no_compiler_for_optimizers() -> None:
+    """Give each torch._disable_dynamo wrapper of Optimizer's methods its function as the
+    "not to be compiled" version it would import the compiler to make (it caches that on the
+    function: torch/_compile.py)."""
+    for method in vars(torch.optim.Optimizer).values():
+        function = getattr(method, "__wrapped__", None)
+        if getattr(method, "__code__", None) is _DYNAMO_WRAPPER and function is not None:
+            function.__dynamo_disable = function
+
+
+_no_compiler_for_optimizers()
+
+
+def _step(optimizer: torch.optim.Optimizer) -> None:
+    """optimizer.step(), as torch.optim runs it outside torch.compile, without the wrappers
+    that import the compiler (when they are the known ones)."""
+    step = type(optimizer).step
+    while getattr(step, "__code__", None) in _STEP_WRAPPERS:
+        step = step.__wrapped__
+    if getattr(step, "__code__", None) is None or step is type(optimizer).step:
+        optimizer.step()
+        return
+    with torch.set_grad_enabled(optimizer.defaults["differentiable"]):
+        step(optimizer)
 
 
 def _tensor(x, requires_grad=False):
@@ -150,7 +195,7 @@ class _TorchOptimizer:
     def step(self, grads):
         for t, g in zip(self._tensors, grads):
             t.grad = _tensor(g)
-        self._opt.step()
+        _step(self._opt)
 
 
 class SGD(_TorchOptimizer):
@@ -217,7 +262,7 @@ def train(x, targets, params, lr, steps, momentum=0.0):
         loss = _mlp_loss(x, targets, tensors)
         losses.append(loss.detach().clone())   # before the step, in the params' dtype
         loss.backward()
-        opt.step()
+        _step(opt)
     return torch.stack(losses).numpy() if losses else np.zeros(0, dtype=x.numpy().dtype)
 
 

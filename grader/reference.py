@@ -6,12 +6,13 @@ Importing this module imports torch (2-5 s), so grading never imports it directl
 `grader.engine.bank` serves precomputed results, and the trusted side hands it `answer` for
 the references the bank lacks (imported only on a miss or a bank build).
 """
+import sys
 import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.optim.optimizer import _use_grad_for_differentiable
+import torch.optim.optimizer
 
 from grader.engine.driver import play
 
@@ -28,13 +29,19 @@ torch.set_num_threads(1)
 # none) and call them. tests/test_optimizers.py checks that this gives torch.optim's own step()
 # bit for bit. Where torch's wrappers are not the ones known here, they are used as they are.
 
-def _code(wrapper) -> object:
-    return wrapper(lambda: None).__code__   # the code every wrapper of this kind runs
+def _code(module: str, owner: str, name: str) -> object:
+    """The code that every wrapper made by torch's `module.owner.name` runs, or None if this torch
+    has no such wrapper maker."""
+    maker = getattr(sys.modules.get(module), owner, None) if owner else sys.modules.get(module)
+    try:
+        return getattr(maker, name)(lambda: None).__code__
+    except (AttributeError, TypeError):
+        return None
 
 
-_DYNAMO_WRAPPER = _code(torch._compile._disable_dynamo)
-_STEP_WRAPPERS = {_code(torch.optim.Optimizer.profile_hook_step),
-                  _code(_use_grad_for_differentiable)}
+_DYNAMO_WRAPPER = _code("torch._compile", "", "_disable_dynamo")
+_STEP_WRAPPERS = {_code("torch.optim.optimizer", "Optimizer", "profile_hook_step"),
+                  _code("torch.optim.optimizer", "", "_use_grad_for_differentiable")} - {None}
 
 
 def _no_compiler_for_optimizers() -> None:
@@ -43,7 +50,8 @@ def _no_compiler_for_optimizers() -> None:
     function: torch/_compile.py)."""
     for method in vars(torch.optim.Optimizer).values():
         function = getattr(method, "__wrapped__", None)
-        if getattr(method, "__code__", None) is _DYNAMO_WRAPPER and function is not None:
+        if _DYNAMO_WRAPPER is not None and getattr(method, "__code__", None) is _DYNAMO_WRAPPER \
+                and function is not None:
             function.__dynamo_disable = function
 
 
